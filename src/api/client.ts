@@ -1,0 +1,176 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Logger } from '../log/logger.js';
+import { ApiError } from './errors.js';
+import { errorFromResponse, retryAfterSeconds, send, type Method, type RawResponse } from './http.js';
+import { TokenSession, type UserInfo } from './session.js';
+
+export interface ApiClientOptions {
+  baseUrl: string;
+  username: string;
+  password: string;
+  apiKey?: string;
+  timeoutMs: number;
+  sslVerify: boolean;
+  logger: Logger;
+  /** Test seams; production uses the defaults. */
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  retry?: Partial<RetryPolicy>;
+  skewMs?: number;
+  maxLoginWaitMs?: number;
+}
+
+export interface RetryPolicy {
+  /** Attempts for a GET, counting the first. Writes get exactly one (plus one after a 401). */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** A Retry-After longer than this is not waited out: the call fails and says when to retry. */
+  maxRetryAfterMs: number;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  signal?: AbortSignal;
+  /** false for the auth endpoints that take no token (login, refresh). */
+  auth?: boolean;
+}
+
+const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 250, maxDelayMs: 2_000, maxRetryAfterMs: 10_000 };
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+const API_ROOT = '/classic-models/api';
+
+/** The API is what every command shares: one session, one connection pool. */
+export interface Api {
+  request<T = unknown>(method: Method, path: (string | number)[], opts?: RequestOptions): Promise<T>;
+  readonly baseUrl: string;
+  readonly usesApiKey: boolean;
+}
+
+export class ApiClient implements Api {
+  readonly baseUrl: string;
+  readonly usesApiKey: boolean;
+  readonly session: TokenSession;
+  /** Requests sent, by "METHOD path-pattern"; for benchmarks and login-check. */
+  readonly sent = { total: 0 };
+  private readonly root: URL;
+  private readonly agent: http.Agent;
+  private readonly policy: RetryPolicy;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly o: ApiClientOptions) {
+    this.baseUrl = o.baseUrl.replace(/\/+$/, '');
+    this.usesApiKey = Boolean(o.apiKey);
+    // A base URL may already end in the API root (someone pasted the full prefix): accept both.
+    const rootPath = this.baseUrl.endsWith(API_ROOT) ? new URL(this.baseUrl).pathname : new URL(this.baseUrl).pathname.replace(/\/$/, '') + API_ROOT;
+    this.root = new URL(rootPath + '/', this.baseUrl);
+    const agentOptions = { keepAlive: true, maxSockets: 32, maxFreeSockets: 16 };
+    this.agent = this.root.protocol === 'https:' ? new https.Agent({ ...agentOptions, rejectUnauthorized: o.sslVerify }) : new http.Agent(agentOptions);
+    this.policy = { ...DEFAULT_RETRY, ...o.retry };
+    this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    const now = o.now ?? Date.now;
+    this.session = new TokenSession({
+      username: o.username,
+      password: o.password,
+      now,
+      sleep: this.sleep,
+      skewMs: o.skewMs,
+      maxLoginWaitMs: o.maxLoginWaitMs,
+      debug: (m) => o.logger.debug(m),
+      post: async (path, body) => this.exchange('POST', path, { body, auth: false }),
+    });
+  }
+
+  /** The URL of a path under the API root: segments encoded, trailing slash always. */
+  url(path: (string | number)[]): URL {
+    const rel = path.map((s) => encodeURIComponent(String(s))).join('/') + '/';
+    return new URL(rel, this.root);
+  }
+
+  async request<T = unknown>(method: Method, path: (string | number)[], opts: RequestOptions = {}): Promise<T> {
+    return (await this.exchange(method, path, opts)) as T;
+  }
+
+  /** Logs in now (login-check does; tools log in lazily on their first call). */
+  async login(signal?: AbortSignal): Promise<UserInfo | undefined> {
+    await this.session.token(signal);
+    return this.session.user;
+  }
+
+  /** Blacklists the refresh token at the API, so a session we end cannot be resumed by anyone. */
+  async logout(signal?: AbortSignal): Promise<void> {
+    const refresh = this.session.tokens.refresh;
+    if (!refresh || this.usesApiKey) return;
+    await this.exchange('POST', ['auth', 'logout'], { body: { refresh: refresh.raw }, signal });
+    this.session.clear();
+  }
+
+  close() {
+    this.agent.destroy();
+  }
+
+  private async exchange(method: Method, path: (string | number)[], opts: RequestOptions): Promise<unknown> {
+    const url = this.url(path);
+    const rel = url.pathname.slice(this.root.pathname.length);
+    const useAuth = opts.auth !== false;
+    const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    let authRetried = false;
+    for (let attempt = 1; ; attempt++) {
+      const headers: Record<string, string> = { Accept: 'application/json' };
+      if (body !== undefined) headers['Content-Type'] = 'application/json';
+      let token: string | undefined;
+      if (useAuth) {
+        if (this.o.apiKey) headers['X-API-Key'] = this.o.apiKey;
+        else {
+          token = await this.session.token(opts.signal);
+          headers.Authorization = `Bearer ${token}`;
+        }
+      }
+      const started = performance.now();
+      let res: RawResponse;
+      try {
+        this.sent.total++;
+        res = await send({ method, url, headers, body, signal: opts.signal, timeoutMs: this.o.timeoutMs, agent: this.agent, baseUrl: this.baseUrl, path: rel });
+      } catch (err) {
+        this.o.logger.debug(`${method} ${rel} failed after ${(performance.now() - started).toFixed(0)} ms: ${(err as Error).message}`);
+        // Only reads are retried: a write that timed out may well have been applied.
+        if (method === 'GET' && err instanceof ApiError && (err.kind === 'unreachable' || err.kind === 'timeout') && attempt < this.policy.attempts) {
+          await this.backoff(attempt, undefined, opts.signal);
+          continue;
+        }
+        throw err;
+      }
+      this.o.logger.debug(`${method} ${rel} ${res.status} ${(performance.now() - started).toFixed(0)} ms`);
+
+      // A 401 means the request was not processed, so even a write may be sent again, once.
+      if (res.status === 401 && token && !authRetried) {
+        authRetried = true;
+        attempt--;
+        await this.session.rejected(token, opts.signal);
+        continue;
+      }
+      if (method === 'GET' && RETRYABLE_STATUS.has(res.status) && attempt < this.policy.attempts) {
+        const after = retryAfterSeconds(res.headers);
+        if (after === undefined || after * 1000 <= this.policy.maxRetryAfterMs) {
+          await this.backoff(attempt, after, opts.signal);
+          continue;
+        }
+      }
+      if (res.status >= 400) {
+        const err = errorFromResponse(res, method, rel);
+        if (res.status === 401 && this.o.apiKey) err.message = `${err.message} (the API rejected API_KEY)`;
+        if (res.status === 429) err.message = `${err.message}${err.info.retryAfter !== undefined ? ` Retry in ${err.info.retryAfter} s.` : ''}`;
+        throw err;
+      }
+      return res.data === '' ? null : res.data;
+    }
+  }
+
+  private async backoff(attempt: number, retryAfter: number | undefined, signal?: AbortSignal) {
+    const exp = Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** (attempt - 1));
+    const ms = retryAfter !== undefined ? Math.min(this.policy.maxRetryAfterMs, retryAfter * 1000) : exp * (0.5 + Math.random() / 2);
+    if (signal?.aborted) return;
+    await this.sleep(ms);
+  }
+}

@@ -1,0 +1,124 @@
+import http from 'node:http';
+import https from 'node:https';
+import { ApiError, messageFromBody, networkMessage, summarizeHtml } from './errors.js';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  /** Parsed JSON, or the raw text when the body is not JSON (HTML pages, empty bodies). */
+  data: unknown;
+  isHtml: boolean;
+}
+
+export interface SendOptions {
+  method: Method;
+  url: URL;
+  headers: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+  timeoutMs: number;
+  agent: http.Agent;
+  /** For messages: the base URL the user configured and the path relative to the API root. */
+  baseUrl: string;
+  path: string;
+}
+
+/**
+ * One HTTP exchange over node:http(s): no retries, no auth. node:http rather than fetch because
+ * fetch in Node 20 cannot turn certificate checking off (SSL_VERIFY=false) without the undici
+ * package, and its errors hide the socket codes (ECONNREFUSED) the messages are built from.
+ */
+export function send(o: SendOptions): Promise<RawResponse> {
+  const mod = o.url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const fail = (err: ApiError) => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      reject(err);
+    };
+    const req = mod.request(o.url, { method: o.method, headers: o.headers, agent: o.agent });
+    const timer = setTimeout(() => {
+      fail(
+        new ApiError(`the Classic Models API did not answer ${o.method} ${o.path} within ${o.timeoutMs} ms (API_TIMEOUT_MS)`, {
+          kind: 'timeout',
+          status: 0,
+          method: o.method,
+          path: o.path,
+        }),
+      );
+      req.destroy();
+    }, o.timeoutMs);
+    const onAbort = () => {
+      fail(new ApiError(`${o.method} ${o.path} was cancelled`, { kind: 'aborted', status: 0, method: o.method, path: o.path }));
+      req.destroy();
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
+    };
+    if (o.signal?.aborted) return onAbort();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const { kind, message, code } = networkMessage(err, o.baseUrl);
+      fail(new ApiError(message, { kind, status: 0, method: o.method, path: o.path, code }));
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', (err: NodeJS.ErrnoException) => {
+        const { kind, message, code } = networkMessage(err, o.baseUrl);
+        fail(new ApiError(message, { kind, status: 0, method: o.method, path: o.path, code }));
+      });
+      res.on('end', () => {
+        if (settled) return;
+        settled = true;
+        cleanup();
+        const text = Buffer.concat(chunks).toString('utf8');
+        const type = String(res.headers['content-type'] ?? '');
+        let data: unknown = text;
+        if (/json/i.test(type) && text) {
+          try {
+            data = JSON.parse(text);
+          } catch {
+            data = text;
+          }
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, data, isHtml: /html/i.test(type) || /^\s*<(!doctype|html)/i.test(text) });
+      });
+    });
+    if (o.body !== undefined) req.write(o.body);
+    req.end();
+  });
+}
+
+/** Retry-After in seconds, when the header holds a number of seconds or a date. */
+export function retryAfterSeconds(headers: http.IncomingHttpHeaders): number | undefined {
+  const raw = headers['retry-after'];
+  if (typeof raw !== 'string' || raw === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(raw)) return Number(raw);
+  const when = Date.parse(raw);
+  return Number.isNaN(when) ? undefined : Math.max(0, Math.ceil((when - Date.now()) / 1000));
+}
+
+/** Turns an error response into the one error type, with a one-line message. */
+export function errorFromResponse(res: RawResponse, method: Method, path: string): ApiError {
+  const retryAfter = retryAfterSeconds(res.headers);
+  if (res.isHtml && typeof res.data === 'string') {
+    const { message, exception } = summarizeHtml(res.data);
+    return new ApiError(`HTTP ${res.status} from ${method} ${path}: ${message}`, { kind: 'http', status: res.status, method, path, exception, retryAfter });
+  }
+  const detail = messageFromBody(res.data) ?? `HTTP ${res.status} with no message`;
+  return new ApiError(detail, {
+    kind: res.status === 429 ? 'throttled' : 'http',
+    status: res.status,
+    method,
+    path,
+    body: res.data,
+    retryAfter,
+  });
+}

@@ -1,0 +1,188 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+export type Transport = 'stdio' | 'sse';
+/** Where a setting's effective value came from, shown by login-check. */
+export type Source = 'flag' | 'env' | '.env' | 'default';
+
+export interface Config {
+  apiUrl: string;
+  username: string;
+  password: string;
+  apiKey: string | undefined;
+  bearerToken: string;
+  ssePort: number;
+  sseHost: string;
+  transport: Transport;
+  timeoutMs: number;
+  sslVerify: boolean;
+  logLevel: LogLevel;
+  readOnly: boolean;
+  toolsets: string[] | undefined;
+}
+
+export type Key = keyof Config;
+
+/** A setting in one place: its variables, its flag, its default, how to read it. */
+interface Setting<K extends Key> {
+  key: K;
+  env: string[];
+  flag?: string;
+  secret?: boolean;
+  default: Config[K];
+  parse(raw: string, name: string): Config[K];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const bool = (raw: string, name: string): boolean => {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(`${name}: expected true or false, got "${raw}"`);
+};
+
+const int = (min: number, max: number) => (raw: string, name: string): number => {
+  const v = raw.trim();
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+    throw new ConfigError(`${name}: expected a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return Number(v);
+};
+
+const oneOf = <T extends string>(values: readonly T[]) => (raw: string, name: string): T => {
+  const v = raw.trim().toLowerCase() as T;
+  if (!values.includes(v)) throw new ConfigError(`${name}: expected one of ${values.join(', ')}, got "${raw}"`);
+  return v;
+};
+
+const text = (raw: string, name: string): string => {
+  if (raw.trim() === '') throw new ConfigError(`${name}: must not be empty`);
+  return raw;
+};
+
+const url = (raw: string, name: string): string => {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw.trim());
+  } catch {
+    throw new ConfigError(`${name}: expected a URL starting with http:// or https://, got "${raw}"`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(`${name}: expected a URL starting with http:// or https://, got "${raw}"`);
+  }
+  if (parsed.search || parsed.hash) throw new ConfigError(`${name}: must not carry a query or fragment, got "${raw}"`);
+  return parsed.origin + parsed.pathname.replace(/\/+$/, '');
+};
+
+const TOOLSET_NAMES = ['productlines', 'products', 'offices', 'employees', 'customers', 'orders', 'payments', 'orderdetails'];
+
+const list = (raw: string, name: string): string[] => {
+  const items = raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const unknown = items.filter((t) => !TOOLSET_NAMES.includes(t));
+  if (unknown.length) throw new ConfigError(`${name}: unknown toolset ${unknown.join(', ')}; valid: ${TOOLSET_NAMES.join(', ')}`);
+  if (!items.length) throw new ConfigError(`${name}: name at least one toolset of ${TOOLSET_NAMES.join(', ')}`);
+  return items;
+};
+
+const SETTINGS: { [K in Key]: Setting<K> } = {
+  apiUrl: { key: 'apiUrl', env: ['CLASSIC_MODELS_API_URL'], flag: 'apiUrl', default: 'http://localhost:8000', parse: url },
+  username: { key: 'username', env: ['API_USERNAME'], flag: 'username', default: 'demo', parse: text },
+  password: { key: 'password', env: ['API_PASSWORD'], secret: true, default: 'demo123', parse: text },
+  apiKey: { key: 'apiKey', env: ['API_KEY'], secret: true, default: undefined, parse: text },
+  bearerToken: { key: 'bearerToken', env: ['SSE_BEARER_TOKEN', 'HTTP_BEARER_TOKEN'], secret: true, default: 'demo-token', parse: text },
+  ssePort: { key: 'ssePort', env: ['SSE_PORT', 'HTTP_PORT'], flag: 'port', default: 3000, parse: int(0, 65535) },
+  sseHost: { key: 'sseHost', env: ['SSE_HOST'], flag: 'host', default: '127.0.0.1', parse: text },
+  transport: { key: 'transport', env: ['TRANSPORT'], default: 'stdio', parse: oneOf(['stdio', 'sse'] as const) },
+  timeoutMs: { key: 'timeoutMs', env: ['API_TIMEOUT_MS'], flag: 'timeoutMs', default: 30000, parse: int(1, 3_600_000) },
+  sslVerify: { key: 'sslVerify', env: ['SSL_VERIFY'], flag: 'sslVerify', default: true, parse: bool },
+  logLevel: { key: 'logLevel', env: ['LOG_LEVEL'], flag: 'logLevel', default: 'info', parse: oneOf(['error', 'warn', 'info', 'debug'] as const) },
+  readOnly: { key: 'readOnly', env: ['READ_ONLY'], flag: 'readOnly', default: false, parse: bool },
+  toolsets: { key: 'toolsets', env: ['TOOLSETS'], flag: 'toolsets', default: undefined, parse: list },
+};
+
+export const SECRET_KEYS: Key[] = (Object.values(SETTINGS) as Setting<Key>[]).filter((s) => s.secret).map((s) => s.key);
+
+/** Commander's camelCase option name → the "--kebab-case" spelling a user typed. */
+const flagName = (flag: string) => '--' + flag.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+
+export interface LoadOptions {
+  /** Parsed command-line options (commander's camelCase names); undefined means "not given". */
+  flags?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+  /** Folder holding the optional .env file; the working directory by default. */
+  cwd?: string;
+}
+
+export interface Loaded {
+  config: Config;
+  sources: Record<Key, { source: Source; name?: string }>;
+}
+
+/**
+ * Flags override the environment, which overrides a .env file, which overrides defaults.
+ * The .env file is parsed with Node's own parser into a separate map, so process.env is
+ * never modified and login-check can tell the two sources apart.
+ */
+export function loadConfig(opts: LoadOptions = {}): Loaded {
+  const flags = opts.flags ?? {};
+  const env = opts.env ?? process.env;
+  const dotenv = readDotenv(opts.cwd ?? process.cwd());
+  const config = {} as Record<Key, unknown>;
+  const sources = {} as Loaded['sources'];
+
+  for (const s of Object.values(SETTINGS) as Setting<Key>[]) {
+    const flagValue = s.flag ? flags[s.flag] : undefined;
+    if (flagValue !== undefined) {
+      config[s.key] = typeof flagValue === 'string' ? s.parse(flagValue, flagName(s.flag!)) : flagValue;
+      sources[s.key] = { source: 'flag', name: flagName(s.flag!) };
+      continue;
+    }
+    const fromEnv = s.env.find((n) => env[n] !== undefined && env[n] !== '');
+    const fromDotenv = fromEnv ? undefined : s.env.find((n) => dotenv[n] !== undefined && dotenv[n] !== '');
+    if (fromEnv) {
+      config[s.key] = s.parse(env[fromEnv]!, fromEnv);
+      sources[s.key] = { source: 'env', name: fromEnv };
+    } else if (fromDotenv) {
+      config[s.key] = s.parse(dotenv[fromDotenv]!, `${fromDotenv} (in .env)`);
+      sources[s.key] = { source: '.env', name: fromDotenv };
+    } else {
+      config[s.key] = s.default;
+      sources[s.key] = { source: 'default' };
+    }
+  }
+  return { config: config as unknown as Config, sources };
+}
+
+function readDotenv(cwd: string): Record<string, string> {
+  const file = resolve(cwd, '.env');
+  if (!existsSync(file)) return {};
+  try {
+    return parseEnv(readFileSync(file, 'utf8')) as Record<string, string>;
+  } catch (err) {
+    throw new ConfigError(`.env: cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** The secret values of a configuration, so that loggers and reports can scrub them. */
+export function secretsOf(config: Config): string[] {
+  return SECRET_KEYS.map((k) => config[k]).filter((v): v is string => typeof v === 'string' && v.length >= 3);
+}
+
+/** A value safe to show: secrets become "set (N chars)" so a user can still tell them apart. */
+export function displayValue(key: Key, config: Config): string {
+  const v = config[key];
+  if (SECRET_KEYS.includes(key)) return v === undefined ? 'unset' : `***** (set, ${String(v).length} chars)`;
+  if (v === undefined) return 'unset';
+  return Array.isArray(v) ? v.join(',') : String(v);
+}
+
+export const SETTING_ENV_NAMES: Record<Key, string[]> = Object.fromEntries(
+  (Object.values(SETTINGS) as Setting<Key>[]).map((s) => [s.key, s.env]),
+) as Record<Key, string[]>;
+
+export { TOOLSET_NAMES };

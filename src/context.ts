@@ -1,0 +1,47 @@
+import { ApiClient } from './api/client.js';
+import { loadConfig, secretsOf, type Config, type Loaded, type LoadOptions } from './config/config.js';
+import { createLogger, type Logger } from './log/logger.js';
+
+declare const __VERSION__: string;
+export const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
+
+/**
+ * Everything a command needs, built once from the command line and passed down: no module
+ * reads process.env or keeps a global client of its own.
+ */
+export interface AppContext {
+  config: Config;
+  sources: Loaded['sources'];
+  logger: Logger;
+  api: ApiClient;
+  version: string;
+  /** Cleanups to run at exit (the in-process replica of --demo, the client's sockets). */
+  onClose: (() => Promise<void> | void)[];
+}
+
+export function createContext(loaded: Loaded, logger?: Logger): AppContext {
+  const { config } = loaded;
+  const log = logger ?? createLogger(config.logLevel, secretsOf(config));
+  const api = new ApiClient({
+    baseUrl: config.apiUrl,
+    username: config.username,
+    password: config.password,
+    apiKey: config.apiKey,
+    timeoutMs: config.timeoutMs,
+    sslVerify: config.sslVerify,
+    logger: log,
+  });
+  return { config, sources: loaded.sources, logger: log, api, version: VERSION, onClose: [() => api.close()] };
+}
+
+export async function closeContext(ctx: AppContext) {
+  for (const fn of ctx.onClose.splice(0).reverse()) {
+    try {
+      await fn();
+    } catch (err) {
+      ctx.logger.debug(`cleanup failed: ${(err as Error).message}`);
+    }
+  }
+}
+
+export { loadConfig, type LoadOptions };

@@ -1,0 +1,49 @@
+import type { LogLevel } from '../config/config.js';
+
+const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
+
+export interface Logger {
+  level: LogLevel;
+  error(msg: string): void;
+  warn(msg: string): void;
+  info(msg: string): void;
+  debug(msg: string): void;
+  enabled(level: LogLevel): boolean;
+  /** Adds values that must never be printed (a token learnt at run time, a rotated secret). */
+  addSecrets(values: Iterable<string | undefined>): void;
+}
+
+/** JWTs look alike whatever their owner, so they are scrubbed by shape as well as by value. */
+const JWT_SHAPE = /eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}/g;
+
+/**
+ * Writes to stderr only: in serve-stdio, stdout belongs to the MCP protocol, and a stray line
+ * there corrupts the client's stream.
+ */
+export function createLogger(level: LogLevel, secrets: Iterable<string> = [], write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+  const known = new Set<string>();
+  const add = (values: Iterable<string | undefined>) => {
+    for (const v of values) if (v && v.length >= 3) known.add(v);
+  };
+  add(secrets);
+  const scrub = (msg: string) => {
+    let out = msg.replace(JWT_SHAPE, '[token]');
+    for (const s of known) if (out.includes(s)) out = out.split(s).join('*****');
+    return out;
+  };
+  const log = (at: LogLevel) => (msg: string) => {
+    if (RANK[at] <= RANK[level]) write(`[classic-models-mcp] ${at}: ${scrub(msg)}\n`);
+  };
+  return {
+    level,
+    error: log('error'),
+    warn: log('warn'),
+    info: log('info'),
+    debug: log('debug'),
+    enabled: (at) => RANK[at] <= RANK[level],
+    addSecrets: add,
+  };
+}
+
+/** For code paths (tests, benchmarks) that want no output at all. */
+export const silentLogger: Logger = createLogger('error', [], () => {});
