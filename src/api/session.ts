@@ -5,6 +5,8 @@ export interface Token {
   raw: string;
   /** Expiry in ms since the epoch; Infinity when the token carries no exp. */
   expiresAt: number;
+  /** exp − iat: how long such a token lives, so the early-refresh margin can scale with it. */
+  lifetimeMs: number;
 }
 
 export interface UserInfo {
@@ -26,7 +28,7 @@ export interface SessionDeps {
   now(): number;
   sleep(ms: number): Promise<void>;
   debug(msg: string): void;
-  /** Refresh this long before the access token's exp, so a request never leaves with a dying token. */
+  /** Refresh this long before the access token's exp (default 30 s), so a request never leaves with a dying token. */
   skewMs?: number;
   /** The longest Retry-After a login waits out within one call; longer ones fail the call. */
   maxLoginWaitMs?: number;
@@ -34,8 +36,11 @@ export interface SessionDeps {
 
 const toToken = (raw: unknown): Token | undefined => {
   if (typeof raw !== 'string' || !raw) return undefined;
-  const exp = decodeClaims(raw)?.exp;
-  return { raw, expiresAt: typeof exp === 'number' ? exp * 1000 : Infinity };
+  const claims = decodeClaims(raw);
+  const exp = claims?.exp;
+  const expiresAt = typeof exp === 'number' ? exp * 1000 : Infinity;
+  const lifetimeMs = typeof exp === 'number' && typeof claims?.iat === 'number' ? (exp - claims.iat) * 1000 : Infinity;
+  return { raw, expiresAt, lifetimeMs };
 };
 
 /**
@@ -57,8 +62,7 @@ export class TokenSession {
 
   /** A usable access token: the current one, or one renewed (shared with concurrent callers). */
   async token(signal?: AbortSignal): Promise<string> {
-    const skew = this.deps.skewMs ?? 30_000;
-    if (this.access && this.access.expiresAt - this.deps.now() > skew) return this.access.raw;
+    if (this.access && this.access.expiresAt - this.deps.now() > this.margin(this.access)) return this.access.raw;
     return this.renew(signal);
   }
 
@@ -89,9 +93,16 @@ export class TokenSession {
     return signal ? abortable(this.pending, signal) : this.pending;
   }
 
+  /**
+   * How early to renew: 30 s before exp, but never more than a quarter of the token's life, so
+   * a deployment with 10-second tokens does not refresh before every single request.
+   */
+  private margin(t: Token) {
+    return Math.min(this.deps.skewMs ?? 30_000, t.lifetimeMs / 4);
+  }
+
   private async doRenew(): Promise<string> {
-    const skew = this.deps.skewMs ?? 30_000;
-    if (this.refresh && this.refresh.expiresAt - this.deps.now() > skew) {
+    if (this.refresh && this.refresh.expiresAt - this.deps.now() > this.margin(this.refresh)) {
       try {
         const body = (await this.deps.post(['auth', 'refresh'], { refresh: this.refresh.raw })) as Record<string, unknown>;
         this.stats.refreshes++;

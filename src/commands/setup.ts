@@ -1,0 +1,45 @@
+import { loadConfig } from '../config/config.js';
+import { closeContext, createContext, type AppContext } from '../context.js';
+
+/**
+ * Builds the context a command runs with: configuration from flags, env and .env, and, with
+ * --demo, the replica started in-process on a free loopback port with the client pointed at it.
+ */
+export async function setup(flags: Record<string, unknown>): Promise<AppContext> {
+  const loaded = loadConfig({ flags });
+  if (!flags.demo) return createContext(loaded);
+  // Loaded only on demand: the replica carries the sample data set, which a server talking to
+  // a real API should not pay for at start-up.
+  const { startReplica, DEMO_USERS } = await import('../demo/server.js');
+  const replica = await startReplica({ host: '127.0.0.1', port: 0 });
+  const demo = DEMO_USERS[0];
+  loaded.config = { ...loaded.config, apiUrl: replica.url, username: demo.username, password: demo.password, apiKey: undefined };
+  for (const key of ['apiUrl', 'username', 'password', 'apiKey'] as const) loaded.sources[key] = { source: 'flag', name: '--demo' };
+  const ctx = createContext(loaded);
+  ctx.onClose.push(() => replica.stop());
+  ctx.logger.info(`demo mode: using the built-in replica at ${replica.url} (sample data; changes are lost at exit)`);
+  return ctx;
+}
+
+/** Runs `fn` and always releases what the context holds (sockets, the demo replica). */
+export async function withContext(flags: Record<string, unknown>, fn: (ctx: AppContext) => Promise<number>): Promise<number> {
+  const ctx = await setup(flags);
+  try {
+    return await fn(ctx);
+  } finally {
+    await closeContext(ctx);
+  }
+}
+
+/** Resolves on the first SIGINT or SIGTERM (and stops listening for them). */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (sig: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(sig);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}

@@ -1,0 +1,32 @@
+export interface Rate {
+  requests: number;
+  periodSeconds: number;
+}
+
+/**
+ * DRF's SimpleRateThrottle: a sliding window of request times per identity; when full, the wait
+ * it reports is the window's remaining time spread over the requests still to come.
+ */
+export class Throttle {
+  private readonly history = new Map<string, number[]>();
+  constructor(public rate: Rate) {}
+
+  /** Records a request; returns undefined when allowed, or the seconds to wait when throttled. */
+  hit(identity: string, nowMs: number): number | undefined {
+    const period = this.rate.periodSeconds * 1000;
+    const times = (this.history.get(identity) ?? []).filter((t) => t > nowMs - period);
+    if (times.length >= this.rate.requests) {
+      this.history.set(identity, times);
+      const remaining = period - (nowMs - times[0]);
+      const available = this.rate.requests - times.length + 1;
+      return Math.max(1, Math.ceil(remaining / 1000 / Math.max(1, available)));
+    }
+    times.push(nowMs);
+    this.history.set(identity, times);
+    return undefined;
+  }
+
+  reset() {
+    this.history.clear();
+  }
+}
