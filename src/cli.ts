@@ -65,4 +65,7 @@ async function main() {
   }
 }
 
-void main();
+void main().then(() => {
+  // Everything was closed; should a stray handle keep the loop alive, do not hang the client.
+  setTimeout(() => process.exit(), 2_000).unref();
+});

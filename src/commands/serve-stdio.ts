@@ -1,13 +1,16 @@
-import { loadConfig } from '../config/config.js';
-import { API_OPTIONS, type CommandDef } from './types.js';
+import { serveStdio as serve } from '../transports/stdio.js';
+import { withContext } from './setup.js';
+import { API_OPTIONS, DEMO_OPTION, TOOL_OPTIONS, type CommandDef } from './types.js';
 
 export const serveStdio: CommandDef = {
   name: 'serve-stdio',
-  description: 'run the MCP server over stdio (what Claude Desktop starts)',
-  options: API_OPTIONS,
+  description: 'run the MCP server over stdio (what Claude Desktop starts; the default command)',
+  options: [...API_OPTIONS, DEMO_OPTION, ...TOOL_OPTIONS],
+  help: 'Logs in lazily on the first tool call. stdout carries only MCP messages; logs go to stderr.\nWith --demo the sample data lives in memory and is lost at exit.',
   async run(flags) {
-    loadConfig({ flags });
-    process.stderr.write('classic-models-mcp: serve-stdio is not available yet\n');
-    return 1;
+    return withContext(flags, async (ctx) => {
+      await serve(ctx);
+      return 0;
+    });
   },
 };

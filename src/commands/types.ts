@@ -31,4 +31,5 @@ export const DEMO_OPTION: OptionDef = {
 export const TOOL_OPTIONS: OptionDef[] = [
   { flags: '--read-only', description: 'register only the tools that read (env READ_ONLY)' },
   { flags: '--toolsets <list>', description: 'comma-separated resources whose tools to register, e.g. products,customers (env TOOLSETS)' },
+  { flags: '--max-result-bytes <n>', description: 'largest tool result; longer lists are cut at a row and say how to continue (env MAX_RESULT_BYTES, default 80000)' },
 ];

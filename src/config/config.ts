@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { RESOURCE_NAMES } from '../catalog/resources.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export type Transport = 'stdio' | 'sse';
@@ -21,6 +22,7 @@ export interface Config {
   logLevel: LogLevel;
   readOnly: boolean;
   toolsets: string[] | undefined;
+  maxResultBytes: number;
 }
 
 export type Key = keyof Config;
@@ -79,7 +81,7 @@ const url = (raw: string, name: string): string => {
   return parsed.origin + parsed.pathname.replace(/\/+$/, '');
 };
 
-const TOOLSET_NAMES = ['productlines', 'products', 'offices', 'employees', 'customers', 'orders', 'payments', 'orderdetails'];
+const TOOLSET_NAMES: string[] = RESOURCE_NAMES;
 
 const list = (raw: string, name: string): string[] => {
   const items = raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
@@ -103,6 +105,7 @@ const SETTINGS: { [K in Key]: Setting<K> } = {
   logLevel: { key: 'logLevel', env: ['LOG_LEVEL'], flag: 'logLevel', default: 'info', parse: oneOf(['error', 'warn', 'info', 'debug'] as const) },
   readOnly: { key: 'readOnly', env: ['READ_ONLY'], flag: 'readOnly', default: false, parse: bool },
   toolsets: { key: 'toolsets', env: ['TOOLSETS'], flag: 'toolsets', default: undefined, parse: list },
+  maxResultBytes: { key: 'maxResultBytes', env: ['MAX_RESULT_BYTES'], flag: 'maxResultBytes', default: 80_000, parse: int(1_000, 10_000_000) },
 };
 
 export const SECRET_KEYS: Key[] = (Object.values(SETTINGS) as Setting<Key>[]).filter((s) => s.secret).map((s) => s.key);

@@ -1,4 +1,5 @@
 import { INT_RANGE, RESOURCES, type FieldDef, type ResourceDef, type ResourceName } from '../catalog/resources.js';
+import { isIsoDate } from '../catalog/values.js';
 import seed from './seed.json' with { type: 'json' };
 
 export type Row = Record<string, unknown>;
@@ -213,13 +214,6 @@ function toInt(v: unknown): number | undefined {
 }
 
 const pyType = (v: unknown) => (typeof v === 'string' ? 'str' : typeof v === 'boolean' ? 'bool' : Array.isArray(v) ? 'list' : typeof v === 'number' ? 'float' : 'dict');
-
-export function isIsoDate(s: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
-  if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
-}
 
 /** URL segments to typed key values; undefined when a segment cannot be that key (a 404). */
 function parseKey(def: ResourceDef, raw: string[]): unknown[] | undefined {

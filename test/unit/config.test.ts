@@ -29,6 +29,7 @@ describe('configuration', () => {
       logLevel: 'info',
       readOnly: false,
       toolsets: undefined,
+      maxResultBytes: 80000,
     });
     expect(sources.apiUrl.source).toBe('default');
   });

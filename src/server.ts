@@ -1,0 +1,70 @@
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { AppContext } from './context.js';
+import { parseArguments } from './tools/arguments.js';
+import type { ToolDef } from './tools/definitions.js';
+import { formatToolError, UserInputError } from './tools/errors.js';
+import { selectTools } from './tools/registry.js';
+import { jsonSchema } from './tools/schemas.js';
+
+const INSTRUCTIONS = `Tools for the Classic Models sample business database (product lines, products, offices, employees, customers, orders, payments, order lines).
+List tools shape results in the server; ask for just what answers the question:
+- where: [{field, op, value}] AND-ed; ops eq ne lt lte gt gte contains in; {op:"eq", value:null} finds empty fields.
+- fields: columns to return; sort: ["-creditlimit"]; limit (default 50, max 500) and offset; results give total and next_offset.
+- group_by + metrics [{op:"sum", field:"quantityordered"}] aggregate (count, sum, avg, min, max); metrics alone give one total row.
+Example, top 5 products by quantity ordered: classic_models_list_orderdetails {group_by:["productcode"], metrics:[{op:"sum",field:"quantityordered"}], sort:["-sum_quantityordered"], limit:5}.`;
+
+/** The tools a server offers, with their JSON Schemas computed once and shared by every session. */
+export interface ToolSurface {
+  tools: ToolDef[];
+  listing: Tool[];
+  byName: Map<string, ToolDef>;
+}
+
+export function buildSurface(filter: { readOnly?: boolean; toolsets?: string[] }): ToolSurface {
+  const tools = selectTools(filter);
+  const listing: Tool[] = tools.map((t) => ({
+    name: t.name,
+    title: t.title,
+    description: t.description,
+    inputSchema: jsonSchema(t.input, 'input') as Tool['inputSchema'],
+    outputSchema: jsonSchema(t.output, 'output') as Tool['outputSchema'],
+    annotations: t.annotations,
+  }));
+  return { tools, listing, byName: new Map(tools.map((t) => [t.name, t])) };
+}
+
+export interface ServerOptions {
+  maxResultBytes: number;
+}
+
+/**
+ * One MCP server over the shared context. Transports create one per session; they all share
+ * the context's API client, hence one login and one token session for everyone.
+ */
+export function createMcpServer(ctx: AppContext, surface: ToolSurface, opts: ServerOptions): Server {
+  const server = new Server({ name: 'classic-models-mcp', title: 'Classic Models', version: ctx.version }, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: surface.listing }));
+  server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
+    const name = req.params.name;
+    const tool = surface.byName.get(name);
+    const started = performance.now();
+    if (!tool) {
+      const filtered = /^classic_models_(list|get|create|update|delete)_\w+$/.test(name) ? ' (it may be disabled here by --read-only or --toolsets)' : '';
+      return failure(`Unknown tool "${name}"${filtered}; tools/list shows the ${surface.tools.length} available.`);
+    }
+    try {
+      const args = parseArguments(tool, req.params.arguments);
+      const result = await tool.run(args, { api: ctx.api, signal: extra.signal, maxResultBytes: opts.maxResultBytes });
+      ctx.logger.debug(`${name} ok in ${(performance.now() - started).toFixed(0)} ms`);
+      return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result };
+    } catch (err) {
+      const text = formatToolError(err, name, ctx.logger);
+      ctx.logger.debug(`${name} failed in ${(performance.now() - started).toFixed(0)} ms${err instanceof UserInputError ? ' (arguments)' : ''}`);
+      return failure(text);
+    }
+  });
+  return server;
+}
+
+const failure = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });

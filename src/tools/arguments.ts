@@ -1,0 +1,43 @@
+import type { z } from 'zod';
+import type { ToolDef } from './definitions.js';
+import { UserInputError } from './errors.js';
+
+const pathText = (path: PropertyKey[]) =>
+  path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
+
+const typeName = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+
+/** Resolves a path into the arguments, to say what was actually received. */
+const at = (args: unknown, path: PropertyKey[]) => path.reduce<unknown>((v, p) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined), args);
+
+/**
+ * Checks a call's arguments against the tool's zod schema and says, per field, what is wrong,
+ * before anything is sent to the API.
+ */
+export function parseArguments(tool: ToolDef, args: unknown): Record<string, unknown> {
+  const parsed = tool.input.safeParse(args ?? {});
+  if (parsed.success) return parsed.data as Record<string, unknown>;
+  const params = Object.keys(tool.input.shape);
+  // Unknown parameters first: they usually explain the rest (a misspelt name is also "required").
+  const issues = [...(parsed.error as z.ZodError).issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
+  const messages = issues.slice(0, 8).map((issue) => {
+    const where = pathText(issue.path);
+    switch (issue.code) {
+      case 'unrecognized_keys':
+        return `${where ? `${where}: ` : ''}unknown parameter${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}; valid: ${where ? 'field, op, value' : params.join(', ') || 'none'}`;
+      case 'invalid_type': {
+        const got = at(args, issue.path);
+        if (got === undefined) return `${where}: required`;
+        return `${where}: ${issue.message.startsWith('Invalid input') ? `expected ${issue.expected}` : issue.message}, got ${typeName(got)}`;
+      }
+      case 'too_big':
+      case 'too_small':
+        return `${where}: ${issue.message.startsWith('Too ') ? issue.message.replace(/^Too (big|small): expected /, 'expected ') : issue.message}`;
+      case 'invalid_union':
+        return `${where}: ${typeName(at(args, issue.path))} is not an accepted value`;
+      default:
+        return `${where || 'arguments'}: ${issue.message}`;
+    }
+  });
+  throw new UserInputError(messages.join('; '));
+}
