@@ -36,6 +36,36 @@ export function buildSurface(filter: { readOnly?: boolean; toolsets?: string[] }
 
 export interface ServerOptions {
   maxResultBytes: number;
+  /** Counts tool calls under way, so a shutdown can let them finish. */
+  inflight?: Inflight;
+}
+
+/** Tool calls under way across all sessions of a process. */
+export class Inflight {
+  private count = 0;
+  private waiters: (() => void)[] = [];
+  get size() {
+    return this.count;
+  }
+  async track<T>(p: Promise<T>): Promise<T> {
+    this.count++;
+    try {
+      return await p;
+    } finally {
+      if (--this.count === 0) for (const w of this.waiters.splice(0)) w();
+    }
+  }
+  /** Resolves when no call is under way, or after `ms`, whichever is first. */
+  idle(ms: number): Promise<void> {
+    if (this.count === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
 }
 
 /**
@@ -55,7 +85,8 @@ export function createMcpServer(ctx: AppContext, surface: ToolSurface, opts: Ser
     }
     try {
       const args = parseArguments(tool, req.params.arguments);
-      const result = await tool.run(args, { api: ctx.api, signal: extra.signal, maxResultBytes: opts.maxResultBytes });
+      const running = tool.run(args, { api: ctx.api, signal: extra.signal, maxResultBytes: opts.maxResultBytes });
+      const result = await (opts.inflight ? opts.inflight.track(running) : running);
       ctx.logger.debug(`${name} ok in ${(performance.now() - started).toFixed(0)} ms`);
       return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result };
     } catch (err) {

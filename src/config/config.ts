@@ -23,6 +23,11 @@ export interface Config {
   readOnly: boolean;
   toolsets: string[] | undefined;
   maxResultBytes: number;
+  maxSessions: number;
+  sessionIdleTimeoutMs: number;
+  allowedHosts: string[];
+  allowedOrigins: string[];
+  stateless: boolean;
 }
 
 export type Key = keyof Config;
@@ -91,6 +96,36 @@ const list = (raw: string, name: string): string[] => {
   return items;
 };
 
+/** "90s", "30m", "2h" or plain seconds, to milliseconds. */
+const duration = (raw: string, name: string): number => {
+  const m = /^\s*(\d+)\s*(ms|s|m|h)?\s*$/.exec(raw);
+  if (!m || Number(m[1]) === 0) throw new ConfigError(`${name}: expected a duration such as 90s, 30m or 2h, got "${raw}"`);
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+};
+
+const names = (raw: string, name: string): string[] => {
+  const items = raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const bad = items.find((h) => !/^[a-z0-9.\-\[\]:*]+$/.test(h));
+  if (bad) throw new ConfigError(`${name}: "${bad}" is not a host name`);
+  return items;
+};
+
+const origins = (raw: string, name: string): string[] =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((o) => {
+      if (o === '*') return o;
+      try {
+        const u = new URL(o);
+        if (u.origin === 'null' || (u.pathname !== '/' && u.pathname !== '')) throw new Error();
+        return u.origin;
+      } catch {
+        throw new ConfigError(`${name}: "${o}" is not an origin such as https://app.example.com`);
+      }
+    });
+
 const SETTINGS: { [K in Key]: Setting<K> } = {
   apiUrl: { key: 'apiUrl', env: ['CLASSIC_MODELS_API_URL'], flag: 'apiUrl', default: 'http://localhost:8000', parse: url },
   username: { key: 'username', env: ['API_USERNAME'], flag: 'username', default: 'demo', parse: text },
@@ -106,6 +141,11 @@ const SETTINGS: { [K in Key]: Setting<K> } = {
   readOnly: { key: 'readOnly', env: ['READ_ONLY'], flag: 'readOnly', default: false, parse: bool },
   toolsets: { key: 'toolsets', env: ['TOOLSETS'], flag: 'toolsets', default: undefined, parse: list },
   maxResultBytes: { key: 'maxResultBytes', env: ['MAX_RESULT_BYTES'], flag: 'maxResultBytes', default: 80_000, parse: int(1_000, 10_000_000) },
+  maxSessions: { key: 'maxSessions', env: ['MAX_SESSIONS'], flag: 'maxSessions', default: 100, parse: int(1, 100_000) },
+  sessionIdleTimeoutMs: { key: 'sessionIdleTimeoutMs', env: ['SESSION_IDLE_TIMEOUT'], flag: 'sessionIdleTimeout', default: 30 * 60_000, parse: duration },
+  allowedHosts: { key: 'allowedHosts', env: ['ALLOWED_HOSTS'], flag: 'allowedHosts', default: [], parse: names },
+  allowedOrigins: { key: 'allowedOrigins', env: ['ALLOWED_ORIGINS'], flag: 'allowedOrigins', default: [], parse: origins },
+  stateless: { key: 'stateless', env: ['STATELESS'], flag: 'stateless', default: false, parse: bool },
 };
 
 export const SECRET_KEYS: Key[] = (Object.values(SETTINGS) as Setting<Key>[]).filter((s) => s.secret).map((s) => s.key);

@@ -30,3 +30,38 @@ export async function call(client: Client, name: string, args: Record<string, un
   const text = r.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
   return { isError: Boolean(r.isError), text, data: r.structuredContent as any, bytes: Buffer.byteLength(text) };
 }
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+export interface HttpServerProcess {
+  url: string;
+  child: ChildProcess;
+  stderr(): string;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Spawns `serve-sse` from the bundle on a port of its choosing and reads its URL from stderr. */
+export function startHttpServer(args: string[], env: Record<string, string>): Promise<HttpServerProcess> {
+  const child = spawn(process.execPath, [BUNDLE, 'serve-sse', '--port', '0', ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+  let err = '';
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return new Promise((resolve, reject) => {
+    child.stderr.on('data', (d) => {
+      err += d;
+      const m = /listening on (http:\/\/[^:]+:\d+)/.exec(err);
+      if (m) resolve({ url: m[1], child, stderr: () => err, stop: (sig = 'SIGTERM') => (child.kill(sig), exited) });
+    });
+    void exited.then((code) => reject(new Error(`serve-sse exited ${code}: ${err}`)));
+  });
+}
+
+export async function connectHttp(url: string, kind: 'mcp' | 'sse', token?: string): Promise<Client> {
+  const requestInit = token ? { headers: { Authorization: `Bearer ${token}` } } : undefined;
+  const transport = kind === 'mcp' ? new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit }) : new SSEClientTransport(new URL(`${url}/sse`), { requestInit });
+  const client = new Client({ name: `e2e-${kind}`, version: '1.0.0' });
+  await client.connect(transport);
+  return client;
+}

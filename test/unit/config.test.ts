@@ -30,6 +30,11 @@ describe('configuration', () => {
       readOnly: false,
       toolsets: undefined,
       maxResultBytes: 80000,
+      maxSessions: 100,
+      sessionIdleTimeoutMs: 1_800_000,
+      allowedHosts: [],
+      allowedOrigins: [],
+      stateless: false,
     });
     expect(sources.apiUrl.source).toBe('default');
   });
@@ -61,6 +66,14 @@ describe('configuration', () => {
     expect(sources.ssePort.name).toBe('HTTP_PORT');
   });
 
+  it('reads durations and origin lists', () => {
+    const { config } = loadConfig({ env: { SESSION_IDLE_TIMEOUT: '90s', ALLOWED_ORIGINS: 'https://a.example.com/, http://b.example:8080' }, cwd: emptyDir(), flags: { allowedHosts: 'mcp.example.com' } });
+    expect(config.sessionIdleTimeoutMs).toBe(90_000);
+    expect(config.allowedOrigins).toEqual(['https://a.example.com', 'http://b.example:8080']);
+    expect(config.allowedHosts).toEqual(['mcp.example.com']);
+    expect(loadConfig({ env: { SESSION_IDLE_TIMEOUT: '2h' }, cwd: emptyDir() }).config.sessionIdleTimeoutMs).toBe(7_200_000);
+  });
+
   it('normalises the API URL and reads booleans and lists', () => {
     const { config } = loadConfig({ env: { CLASSIC_MODELS_API_URL: 'https://api.example.com/base/', SSL_VERIFY: 'false', READ_ONLY: 'yes', TOOLSETS: 'Products, customers' }, cwd: emptyDir() });
     expect(config.apiUrl).toBe('https://api.example.com/base');
@@ -77,6 +90,8 @@ describe('configuration', () => {
     [{ SSL_VERIFY: 'maybe' }, {}, 'SSL_VERIFY: expected true or false, got "maybe"'],
     [{ TOOLSETS: 'products,widgets' }, {}, 'TOOLSETS: unknown toolset widgets; valid: productlines, products, offices, employees, customers, orders, payments, orderdetails'],
     [{}, { port: '99999' }, '--port: expected a whole number from 0 to 65535, got "99999"'],
+    [{}, { sessionIdleTimeout: 'soon' }, '--session-idle-timeout: expected a duration such as 90s, 30m or 2h, got "soon"'],
+    [{ ALLOWED_ORIGINS: 'example.com' }, {}, 'ALLOWED_ORIGINS: "example.com" is not an origin such as https://app.example.com'],
     [{}, { apiUrl: 'ftp://x' }, '--api-url: expected a URL starting with http:// or https://, got "ftp://x"'],
   ])('rejects a bad value naming where it came from: %j %j', (env, flags, message) => {
     expect(() => loadConfig({ env, flags, cwd: emptyDir() })).toThrowError(new ConfigError(message));

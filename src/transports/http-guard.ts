@@ -1,0 +1,85 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type http from 'node:http';
+
+/** Requests that fail a guard get a status, a JSON body and maybe headers; no MCP runs. */
+export interface Refusal {
+  status: number;
+  body: { error: string; message: string };
+  headers?: Record<string, string>;
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+export const isLoopback = (host: string) => LOOPBACK_NAMES.has(host.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/** "example.com:3000" or "[::1]:3000" → the host name without the port. */
+function hostnameOf(hostHeader: string): string {
+  const h = hostHeader.trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
+  return h.replace(/:\d+$/, '');
+}
+
+export interface GuardOptions {
+  boundToLoopback: boolean;
+  allowedHosts: string[];
+  allowedOrigins: string[];
+}
+
+/**
+ * DNS-rebinding protection: a web page on evil.example that resolves its name to 127.0.0.1 sends
+ * requests with its own Host and Origin. A server bound to loopback accepts only loopback names
+ * (plus --allowed-hosts); any server refuses Origins it was not told about (loopback origins,
+ * such as the MCP Inspector's, are allowed).
+ */
+export function checkOrigin(req: http.IncomingMessage, o: GuardOptions): Refusal | undefined {
+  const host = req.headers.host;
+  if (o.boundToLoopback || o.allowedHosts.length) {
+    const name = host ? hostnameOf(host) : '';
+    const allowed = (o.boundToLoopback && isLoopback(name)) || o.allowedHosts.some((a) => a === '*' || a === name || a === host?.toLowerCase());
+    if (!allowed) return { status: 403, body: { error: 'forbidden', message: `Host "${host ?? ''}" is not allowed; add it with --allowed-hosts` } };
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    let ok = o.allowedOrigins.includes('*') || o.allowedOrigins.includes(origin);
+    try {
+      ok ||= isLoopback(hostnameOf(new URL(origin).host));
+    } catch {
+      ok = false;
+    }
+    if (!ok) return { status: 403, body: { error: 'forbidden', message: `Origin "${origin}" is not allowed; add it with --allowed-origins` } };
+  }
+  return undefined;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * Bearer tokens compared in constant time: both sides are hashed first, so neither the length
+ * nor the content of a valid token leaks through timing.
+ */
+export class BearerAuth {
+  private digests: Buffer[];
+  constructor(tokens: string[]) {
+    this.digests = tokens.map(digest);
+  }
+  replace(tokens: string[]) {
+    this.digests = tokens.map(digest);
+  }
+  /** The index of the token presented, or undefined (missing or wrong). */
+  identify(req: http.IncomingMessage): number | undefined {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    if (!m) return undefined;
+    const given = digest(m[1]);
+    let found: number | undefined;
+    // Every token is compared, match or not, so the time taken does not say which one matched.
+    this.digests.forEach((d, i) => {
+      if (timingSafeEqual(d, given) && found === undefined) found = i;
+    });
+    return found;
+  }
+  check(req: http.IncomingMessage): Refusal | undefined {
+    if (this.identify(req) !== undefined) return undefined;
+    const message = req.headers.authorization ? 'The bearer token is not valid.' : 'Send Authorization: Bearer <token> (the server\'s SSE_BEARER_TOKEN).';
+    return { status: 401, body: { error: 'unauthorized', message }, headers: { 'WWW-Authenticate': 'Bearer realm="classic-models-mcp"' } };
+  }
+}
