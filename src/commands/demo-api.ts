@@ -31,6 +31,8 @@ export const demoApi: CommandDef = {
       process.stderr.write(`classic-models-mcp: demo-api cannot listen on ${host}:${port}: ${(err as Error).message}\n`);
       return 1;
     }
+    // Listening for signals before saying "listening": a supervisor may act on that line at once.
+    const stopped = untilSignal();
     const users = DEMO_USERS.map((u) => `${u.username}/${u.password}`).join(', ');
     process.stdout.write(
       `Classic Models API replica listening on ${replica.url}/classic-models/api/\n` +
@@ -38,7 +40,7 @@ export const demoApi: CommandDef = {
         `  try:   CLASSIC_MODELS_API_URL=${replica.url} npx classic-models-mcp login-check\n` +
         `Sample data in memory: changes are lost at exit. Ctrl-C stops it.\n`,
     );
-    await untilSignal();
+    await stopped;
     await replica.stop();
     return 0;
   },

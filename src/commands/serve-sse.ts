@@ -50,10 +50,11 @@ export const serveSse: CommandDef = {
         ctx.logger.error(`cannot listen on ${c.sseHost}:${c.ssePort}: ${(err as Error).message}`);
         return 1;
       }
+      const stopped = untilSignal();
       ctx.logger.info(
         `classic-models-mcp ${ctx.version} listening on ${url}: SSE ${url}/sse (+ /messages), Streamable HTTP ${url}/mcp${c.stateless ? ' (stateless)' : ''}, health ${url}/healthz; ${surface.tools.length} tools; API ${c.apiUrl}`,
       );
-      const sig = await untilSignal();
+      const sig = await stopped;
       ctx.logger.info(`${sig}: finishing ${server.inflight.size} call(s) under way, then closing ${server.sessionCount} session(s)`);
       await server.shutdown(5_000);
       return 0;

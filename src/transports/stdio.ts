@@ -15,8 +15,9 @@ export async function serveStdio(ctx: AppContext): Promise<void> {
     process.stdin.once('end', resolve);
     process.stdin.once('close', resolve);
   });
+  const stopped = untilSignal();
   await server.connect(transport);
   ctx.logger.info(`classic-models-mcp ${ctx.version}: ${surface.tools.length} tools over stdio, API ${ctx.config.apiUrl}${ctx.config.apiKey ? ' (API key)' : ` as ${ctx.config.username}`}`);
-  await Promise.race([stdinClosed, untilSignal()]);
+  await Promise.race([stdinClosed, stopped]);
   await server.close();
 }
