@@ -1,4 +1,4 @@
-import { ApiClient } from './api/client.js';
+import { ApiClient, type ApiClientOptions } from './api/client.js';
 import { loadConfig, secretsOf, type Config, type Loaded, type LoadOptions } from './config/config.js';
 import { createLogger, type Logger } from './log/logger.js';
 
@@ -19,18 +19,24 @@ export interface AppContext {
   onClose: (() => Promise<void> | void)[];
 }
 
-export function createContext(loaded: Loaded, logger?: Logger): AppContext {
-  const { config } = loaded;
-  const log = logger ?? createLogger(config.logLevel, secretsOf(config));
-  const api = new ApiClient({
+/** The API client for a configuration; login-check makes its own with different patience. */
+export function apiClientFor(config: Config, logger: Logger, extra: Partial<ApiClientOptions> = {}): ApiClient {
+  return new ApiClient({
     baseUrl: config.apiUrl,
     username: config.username,
     password: config.password,
     apiKey: config.apiKey,
     timeoutMs: config.timeoutMs,
     sslVerify: config.sslVerify,
-    logger: log,
+    logger,
+    ...extra,
   });
+}
+
+export function createContext(loaded: Loaded, logger?: Logger): AppContext {
+  const { config } = loaded;
+  const log = logger ?? createLogger(config.logLevel, secretsOf(config));
+  const api = apiClientFor(config, log);
   return { config, sources: loaded.sources, logger: log, api, version: VERSION, onClose: [() => api.close()] };
 }
 

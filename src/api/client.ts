@@ -110,13 +110,13 @@ export class ApiClient implements Api {
    * Whether the API answers at all, without logging in: one unauthenticated GET auth/me/, no
    * retries, a short deadline. A live API answers 401 JSON; anything else is worth a look.
    */
-  async probe(timeoutMs = Math.min(this.o.timeoutMs, 3_000)): Promise<{ reachable: boolean; status?: number; ms: number; classic: boolean; error?: string }> {
+  async probe(timeoutMs = Math.min(this.o.timeoutMs, 3_000)): Promise<{ reachable: boolean; status?: number; ms: number; classic: boolean; html?: boolean; error?: string }> {
     const started = performance.now();
     const ms = () => Math.round(performance.now() - started);
     try {
       const res = await send({ method: 'GET', url: this.url(['auth', 'me']), headers: { Accept: 'application/json' }, timeoutMs, agent: this.agent, baseUrl: this.baseUrl, path: 'auth/me/' });
       const classic = !res.isHtml && typeof res.data === 'object' && res.data !== null && (res.status === 401 || res.status === 200);
-      return { reachable: true, status: res.status, ms: ms(), classic };
+      return { reachable: true, status: res.status, ms: ms(), classic, html: res.isHtml };
     } catch (err) {
       return { reachable: false, ms: ms(), classic: false, error: (err as Error).message };
     }

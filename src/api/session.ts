@@ -76,6 +76,12 @@ export class TokenSession {
     return { access: this.access, refresh: this.refresh };
   }
 
+  /** Renews now with the refresh token (login-check proves rotation works); shared like any renewal. */
+  async refreshNow(signal?: AbortSignal): Promise<string> {
+    this.access = undefined;
+    return this.renew(signal);
+  }
+
   /** Forgets both tokens (after logout), so the next call logs in. */
   clear() {
     this.access = undefined;
@@ -101,7 +107,11 @@ export class TokenSession {
     return Math.min(this.deps.skewMs ?? 30_000, t.lifetimeMs / 4);
   }
 
+  /** Set when the last renewal had to fall back to a login (its refresh was refused). */
+  lastRefreshRefusal?: ApiError;
+
   private async doRenew(): Promise<string> {
+    this.lastRefreshRefusal = undefined;
     if (this.refresh && this.refresh.expiresAt - this.deps.now() > this.margin(this.refresh)) {
       try {
         const body = (await this.deps.post(['auth', 'refresh'], { refresh: this.refresh.raw })) as Record<string, unknown>;
@@ -114,6 +124,7 @@ export class TokenSession {
         // back. Anything else (timeout, API down) is not the token's fault: report it as it is.
         if (!(err instanceof ApiError) || (err.status !== 401 && err.status !== 400)) throw err;
         this.deps.debug(`refresh refused (${err.message}); logging in again`);
+        this.lastRefreshRefusal = err;
         this.refresh = undefined;
       }
     }

@@ -1,13 +1,41 @@
-import { loadConfig } from '../config/config.js';
-import { API_OPTIONS, type CommandDef } from './types.js';
+import { loadConfig, secretsOf } from '../config/config.js';
+import { createLogger, createScrubber } from '../log/logger.js';
+import { formatReport } from '../diagnose/report.js';
+import { API_OPTIONS, DEMO_OPTION, type CommandDef } from './types.js';
 
 export const loginCheck: CommandDef = {
   name: 'login-check',
-  description: 'diagnose credentials and connectivity to the Classic Models API',
-  options: API_OPTIONS,
+  description: 'diagnose credentials and connectivity to the Classic Models API (and optionally a running serve-sse)',
+  options: [
+    ...API_OPTIONS,
+    DEMO_OPTION,
+    { flags: '--toolsets <list>', description: 'check only these resources\' reads (env TOOLSETS)' },
+    { flags: '--sse-url <url>', description: 'also check a running serve-sse, e.g. http://host:3000' },
+    { flags: '--sse-token <token>', description: 'its bearer token (default: SSE_BEARER_TOKEN)' },
+    { flags: '--json', description: 'print one machine-readable report instead of lines' },
+  ],
+  help: 'Exit codes: 0 all checks passed, 1 a check failed, 2 bad configuration.\nNo password, token or key is ever printed.',
   async run(flags) {
-    loadConfig({ flags });
-    process.stderr.write('classic-models-mcp: login-check is not available yet\n');
-    return 1;
+    const loaded = loadConfig({ flags });
+    const cleanups: (() => Promise<void>)[] = [];
+    if (flags.demo) {
+      const { startReplica, DEMO_USERS } = await import('../demo/server.js');
+      const replica = await startReplica({ host: '127.0.0.1', port: 0 });
+      cleanups.push(() => replica.stop());
+      loaded.config = { ...loaded.config, apiUrl: replica.url, username: DEMO_USERS[0].username, password: DEMO_USERS[0].password, apiKey: undefined };
+      for (const key of ['apiUrl', 'username', 'password', 'apiKey'] as const) loaded.sources[key] = { source: 'flag', name: '--demo' };
+    }
+    const sseToken = typeof flags.sseToken === 'string' ? flags.sseToken : undefined;
+    // Whatever a check prints passes through this: secrets and JWTs never reach the terminal.
+    const scrub = createScrubber([...secretsOf(loaded.config), sseToken]);
+    const logger = createLogger(loaded.config.logLevel === 'debug' ? 'debug' : 'error', [...secretsOf(loaded.config), ...(sseToken ? [sseToken] : [])]);
+    try {
+      const { loginCheck: check } = await import('../diagnose/login-check.js');
+      const report = await check(loaded, logger, { sseUrl: typeof flags.sseUrl === 'string' ? flags.sseUrl : undefined, sseToken });
+      process.stdout.write(scrub(flags.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report)));
+      return report.ok ? 0 : 1;
+    } finally {
+      for (const c of cleanups) await c();
+    }
   },
 };

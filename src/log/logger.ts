@@ -20,17 +20,29 @@ const JWT_SHAPE = /eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}/g;
  * Writes to stderr only: in serve-stdio, stdout belongs to the MCP protocol, and a stray line
  * there corrupts the client's stream.
  */
-export function createLogger(level: LogLevel, secrets: Iterable<string> = [], write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+export interface Scrubber {
+  (text: string): string;
+  add(values: Iterable<string | undefined>): void;
+}
+
+/** Replaces known secrets and JWT-shaped strings; shared by the logger and printed reports. */
+export function createScrubber(secrets: Iterable<string | undefined> = []): Scrubber {
   const known = new Set<string>();
-  const add = (values: Iterable<string | undefined>) => {
-    for (const v of values) if (v && v.length >= 3) known.add(v);
-  };
-  add(secrets);
-  const scrub = (msg: string) => {
-    let out = msg.replace(JWT_SHAPE, '[token]');
+  const scrub = ((text: string) => {
+    let out = text.replace(JWT_SHAPE, '[token]');
     for (const s of known) if (out.includes(s)) out = out.split(s).join('*****');
     return out;
+  }) as Scrubber;
+  scrub.add = (values) => {
+    for (const v of values) if (v && v.length >= 3) known.add(v);
   };
+  scrub.add(secrets);
+  return scrub;
+}
+
+export function createLogger(level: LogLevel, secrets: Iterable<string> = [], write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+  const scrub = createScrubber(secrets);
+  const add = scrub.add;
   const log = (at: LogLevel) => (msg: string) => {
     if (RANK[at] <= RANK[level]) write(`[classic-models-mcp] ${at}: ${scrub(msg)}\n`);
   };
