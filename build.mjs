@@ -1,33 +1,121 @@
 // Bundles the CLI and everything it imports into one executable file, so the published
 // package carries no runtime dependencies and `npx classic-models-mcp` starts with no install.
 import { build } from 'esbuild';
-import { chmodSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const outfile = 'dist/classic-models-mcp.js';
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 
-rmSync('dist', { recursive: true, force: true });
-await build({
-  entryPoints: ['src/cli.ts'],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  minify: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-  define: { __VERSION__: JSON.stringify(pkg.version) },
-  // CommonJS packages inside an ESM bundle call require() for node built-ins; without a real
-  // require the bundle dies at start with "Dynamic require of node:events is not supported".
-  banner: {
-    js: [
-      '#!/usr/bin/env node',
-      "import { createRequire as __cmCreateRequire } from 'node:module';",
-      'const require = __cmCreateRequire(import.meta.url);',
-    ].join('\n'),
+const require = createRequire(import.meta.url);
+
+/**
+ * Start-up time is mostly V8 compiling the bundle, so code that can never run here stays out:
+ * - raw-body (and its 480 KB of iconv-lite): the SDK's SSE transport reads bodies with it only
+ *   when not handed a parsed body, and our HTTP server always hands one over;
+ * - zod's 40-odd message locales: only English is used (it stays the default).
+ * And the replica's 200 KB sample data is embedded as a JSON string, which V8 scans far faster
+ * than the same data as an object literal.
+ */
+const trim = {
+  name: 'trim',
+  setup(b) {
+    b.onResolve({ filter: /^raw-body$/ }, () => ({ path: 'raw-body', namespace: 'stub' }));
+    b.onLoad({ filter: /^raw-body$/, namespace: 'stub' }, () => ({
+      contents: "export default function getRawBody() { throw new Error('raw-body is not bundled: pass the parsed body to the SDK transport'); }",
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes('/zod/') ? { path: require.resolve('zod/v4/locales/en.js'), namespace: 'zod-locales' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: '.',
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /[\\/]seed\.json$/ }, (args) => ({
+      contents: `export default JSON.parse(${JSON.stringify(JSON.stringify(JSON.parse(readFileSync(args.path, 'utf8'))))});`,
+      loader: 'js',
+    }));
   },
-});
-chmodSync(outfile, 0o755);
-const kb = (statSync(outfile).size / 1024).toFixed(1);
-console.log(`built ${outfile} (${kb} KB)`);
+};
+
+/**
+ * esbuild hoists every `import ... from 'node:x'` to the top of an ESM bundle, so even modules
+ * that load lazily (the replica, the HTTP transports, login-check) would make Node load http,
+ * https, tls, net, dns and crypto at every start. Routing built-ins through CommonJS shims makes
+ * each one load with the first module that really uses it.
+ */
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const filter = /^(node:)?(http|https|http2|tls|net|dns|dns\/promises|crypto|stream|url|child_process|zlib|querystring|string_decoder)$/;
+    b.onResolve({ filter }, (args) =>
+      args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify('node:' + args.path)});`, loader: 'js' }));
+  },
+};
+
+/** tools/list as the server computes it from the catalog, computed once here instead of at every start. */
+async function toolListing() {
+  const dir = mkdtempSync(join(tmpdir(), 'cm-build-'));
+  const file = join(dir, 'listing.mjs');
+  try {
+    await build({
+      stdin: { contents: "import { buildSurface } from './src/server.ts'; export default JSON.stringify(buildSurface({}).listing);", resolveDir: '.', loader: 'ts' },
+      outfile: file,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      logLevel: 'warning',
+      banner: { js: "import { createRequire as __cmCreateRequire } from 'node:module'; const require = __cmCreateRequire(import.meta.url);" },
+    });
+    return (await import(pathToFileURL(file).href)).default;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The esbuild options of every bundle this project makes: the CLI, and the benchmark's minimal
+ * SDK server, which must be built the same way for the start-up comparison to be fair.
+ */
+export function bundleOptions(entry, outfile, define = {}) {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    plugins: [trim, lazyBuiltins],
+    define,
+    // CommonJS packages inside an ESM bundle call require() for node built-ins; without a real
+    // require the bundle dies at start with "Dynamic require of node:events is not supported".
+    banner: {
+      js: [
+        '#!/usr/bin/env node',
+        "import { createRequire as __cmCreateRequire } from 'node:module';",
+        'const require = __cmCreateRequire(import.meta.url);',
+      ].join('\n'),
+    },
+  };
+}
+
+async function main() {
+  const listing = await toolListing();
+  rmSync('dist', { recursive: true, force: true });
+  await build(bundleOptions('src/cli.ts', outfile, { __VERSION__: JSON.stringify(pkg.version), __TOOL_LISTING__: JSON.stringify(listing) }));
+  chmodSync(outfile, 0o755);
+  const kb = (statSync(outfile).size / 1024).toFixed(1);
+  console.log(`built ${outfile} (${kb} KB)`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -21,16 +21,30 @@ export interface ToolSurface {
   byName: Map<string, ToolDef>;
 }
 
-export function buildSurface(filter: { readOnly?: boolean; toolsets?: string[] }): ToolSurface {
-  const tools = selectTools(filter);
-  const listing: Tool[] = tools.map((t) => ({
+/** What tools/list says of a tool. */
+export function describeTool(t: ToolDef): Tool {
+  return {
     name: t.name,
     title: t.title,
     description: t.description,
-    inputSchema: jsonSchema(t.input, 'input') as Tool['inputSchema'],
-    outputSchema: jsonSchema(t.output, 'output') as Tool['outputSchema'],
+    inputSchema: jsonSchema(t.schemas.input, 'input') as Tool['inputSchema'],
+    outputSchema: jsonSchema(t.schemas.output, 'output') as Tool['outputSchema'],
     annotations: t.annotations,
-  }));
+  };
+}
+
+/**
+ * build.mjs runs describeTool over every tool at build time and embeds the result, so a start
+ * skips converting 82 zod schemas to JSON Schema. Running from source (tests), it is computed;
+ * a test checks both give the same tools/list.
+ */
+declare const __TOOL_LISTING__: string;
+const prebuilt = () => (typeof __TOOL_LISTING__ === 'string' ? new Map((JSON.parse(__TOOL_LISTING__) as Tool[]).map((t) => [t.name, t])) : undefined);
+
+export function buildSurface(filter: { readOnly?: boolean; toolsets?: string[] }): ToolSurface {
+  const tools = selectTools(filter);
+  const known = prebuilt();
+  const listing = tools.map((t) => known?.get(t.name) ?? describeTool(t));
   return { tools, listing, byName: new Map(tools.map((t) => [t.name, t])) };
 }
 

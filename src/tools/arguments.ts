@@ -15,9 +15,9 @@ const at = (args: unknown, path: PropertyKey[]) => path.reduce<unknown>((v, p) =
  * before anything is sent to the API.
  */
 export function parseArguments(tool: ToolDef, args: unknown): Record<string, unknown> {
-  const parsed = tool.input.safeParse(args ?? {});
+  const parsed = tool.schemas.input.safeParse(args ?? {});
   if (parsed.success) return parsed.data as Record<string, unknown>;
-  const params = Object.keys(tool.input.shape);
+  const params = Object.keys(tool.schemas.input.shape);
   // Unknown parameters first: they usually explain the rest (a misspelt name is also "required").
   const issues = [...(parsed.error as z.ZodError).issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
   const messages = issues.slice(0, 8).map((issue) => {

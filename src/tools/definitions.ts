@@ -31,10 +31,27 @@ export interface ToolDef {
   kind: ToolKind;
   /** The toolset it belongs to (a resource plural); whoami belongs to all. */
   resource?: ResourceName;
-  input: z.ZodObject;
-  output: z.ZodType;
+  /** zod input (the parser) and output schemas, built on first use. */
+  schemas: { readonly input: z.ZodObject; readonly output: z.ZodType };
   annotations: ToolAnnotations;
   run(args: Record<string, unknown>, cx: CallContext): Promise<Record<string, unknown>>;
+}
+
+/**
+ * zod schemas are built on first use: a server start needs only the tool names and the JSON
+ * Schemas (prebuilt into the bundle), and building 80 schemas costs start-up time for nothing.
+ */
+function lazySchemas<I extends z.ZodObject, O extends z.ZodType>(input: () => I, output: () => O): { readonly input: I; readonly output: O } {
+  let i: I | undefined;
+  let o: O | undefined;
+  return {
+    get input() {
+      return (i ??= input());
+    },
+    get output() {
+      return (o ??= output());
+    },
+  };
 }
 
 const hints = (kind: ToolKind): ToolAnnotations => ({
@@ -63,12 +80,13 @@ async function orNotFound<T>(p: Promise<T>, what: string): Promise<T> {
 
 function listTool(def: ResourceDef): ToolDef {
   const columns = columnsOf(def);
-  const parentParams = Object.fromEntries(
-    def.relations.map((rel) => {
-      const f = def.fields.find((x) => x.name === rel.field)!;
-      return [rel.field, keyInput(f).optional()];
-    }),
-  );
+  const parentParams = () =>
+    Object.fromEntries(
+      def.relations.map((rel) => {
+        const f = def.fields.find((x) => x.name === rel.field)!;
+        return [rel.field, keyInput(f).optional()];
+      }),
+    );
   const parentNote = def.relations.length ? ` Filter by parent: ${def.relations.map((r) => r.field).join(' or ')}.` : '';
   const derivedNote = def.derived?.length ? ` ${def.derived.map((d) => `${d.name} = ${d.hint}`).join('; ')}.` : '';
   return {
@@ -77,8 +95,7 @@ function listTool(def: ResourceDef): ToolDef {
     description: `${def.summary}. Columns: ${Object.keys(columns).join(', ')}.${parentNote}${derivedNote}`,
     kind: 'list',
     resource: def.name,
-    input: z.strictObject({ ...parentParams, ...shapeInput() }),
-    output: listOutput,
+    schemas: lazySchemas(() => z.strictObject({ ...parentParams(), ...shapeInput() }), () => listOutput),
     annotations: hints('list'),
     async run(args, cx) {
       const shape = args as Shape;
@@ -124,8 +141,7 @@ function getTool(def: ResourceDef): ToolDef {
     description: `One ${def.label} by ${def.key.join(' + ')}.`,
     kind: 'get',
     resource: def.name,
-    input: z.strictObject(Object.fromEntries(keyFields.map((f) => [f.name, keyInput(f)]))),
-    output: recordOutput(def),
+    schemas: lazySchemas(() => z.strictObject(Object.fromEntries(keyFields.map((f) => [f.name, keyInput(f)]))), () => recordOutput(def)),
     annotations: hints('get'),
     async run(args, cx) {
       const what = `${def.label} ${keyText(def, args)}`;
@@ -153,8 +169,7 @@ function createTool(def: ResourceDef): ToolDef {
     description: `Create one ${def.label}; returns it.`,
     kind: 'create',
     resource: def.name,
-    input: z.strictObject(Object.fromEntries(fields.map((f) => [f.name, f.required ? fieldInput(f) : fieldInput(f).optional()]))),
-    output: recordOutput(def),
+    schemas: lazySchemas(() => z.strictObject(Object.fromEntries(fields.map((f) => [f.name, f.required ? fieldInput(f) : fieldInput(f).optional()]))), () => recordOutput(def)),
     annotations: hints('create'),
     async run(args, cx) {
       return cx.api.request<Row>('POST', ['v1', def.name], { body: pick(args, fields.map((f) => f.name)), signal: cx.signal });
@@ -171,11 +186,14 @@ function updateTool(def: ResourceDef): ToolDef {
     description: `Change the given fields of one ${def.label}; returns it.`,
     kind: 'update',
     resource: def.name,
-    input: z.strictObject({
-      ...Object.fromEntries(keyFields.map((f) => [f.name, keyInput(f)])),
-      ...Object.fromEntries(changeable.map((f) => [f.name, fieldInput(f).optional()])),
-    }),
-    output: recordOutput(def),
+    schemas: lazySchemas(
+      () =>
+        z.strictObject({
+          ...Object.fromEntries(keyFields.map((f) => [f.name, keyInput(f)])),
+          ...Object.fromEntries(changeable.map((f) => [f.name, fieldInput(f).optional()])),
+        }),
+      () => recordOutput(def),
+    ),
     annotations: hints('update'),
     async run(args, cx) {
       const body = pick(args, changeable.map((f) => f.name));
@@ -197,8 +215,7 @@ function deleteTool(def: ResourceDef): ToolDef {
     description: `Delete one ${def.label}.${refs.length ? ` Refused while ${refs.join(', ')} point at it.` : ''}`,
     kind: 'delete',
     resource: def.name,
-    input: z.strictObject(Object.fromEntries(keyFields.map((f) => [f.name, keyInput(f)]))),
-    output: deleteOutput(def),
+    schemas: lazySchemas(() => z.strictObject(Object.fromEntries(keyFields.map((f) => [f.name, keyInput(f)]))), () => deleteOutput(def)),
     annotations: hints('delete'),
     async run(args, cx) {
       const what = `${def.label} ${keyText(def, args)}`;
@@ -221,8 +238,7 @@ const whoami: ToolDef = {
   title: 'Who am I',
   description: 'The API user this server acts as.',
   kind: 'whoami',
-  input: z.strictObject({}),
-  output: userOutput,
+  schemas: lazySchemas(() => z.strictObject({}), () => userOutput),
   annotations: hints('whoami'),
   async run(_args, cx) {
     return cx.api.request<Row>('GET', ['auth', 'me'], { signal: cx.signal });

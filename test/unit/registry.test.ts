@@ -47,3 +47,11 @@ describe('the tool registry', () => {
     expect(some).toEqual(['classic_models_list_orders', 'classic_models_get_order', 'classic_models_create_order', 'classic_models_update_order', 'classic_models_delete_order', 'classic_models_whoami']);
   });
 });
+
+describe('the prebuilt tools/list', () => {
+  it('equals what the server computes from the catalog (the bundle embeds it; e2e snapshots the bundle)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const snapshot = JSON.parse(readFileSync(new URL('../e2e/__snapshots__/tools-list.json', import.meta.url), 'utf8'));
+    expect(buildSurface({}).listing).toEqual(snapshot);
+  });
+});
