@@ -1,4 +1,6 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AppContext } from './context.js';
 import { parseArguments } from './tools/arguments.js';
@@ -19,6 +21,16 @@ export interface ToolSurface {
   tools: ToolDef[];
   listing: Tool[];
   byName: Map<string, ToolDef>;
+  /**
+   * The SDK gives every Server its own Ajv (to check elicitation answers, which this server never
+   * asks for): ~150 KB and 3 ms each. One shared instance, made on first use, serves all sessions.
+   */
+  validator: jsonSchemaValidator;
+}
+
+function sharedValidator(): jsonSchemaValidator {
+  let ajv: AjvJsonSchemaValidator | undefined;
+  return { getValidator: (schema) => (ajv ??= new AjvJsonSchemaValidator()).getValidator(schema) };
 }
 
 /** What tools/list says of a tool. */
@@ -45,7 +57,7 @@ export function buildSurface(filter: { readOnly?: boolean; toolsets?: string[] }
   const tools = selectTools(filter);
   const known = prebuilt();
   const listing = tools.map((t) => known?.get(t.name) ?? describeTool(t));
-  return { tools, listing, byName: new Map(tools.map((t) => [t.name, t])) };
+  return { tools, listing, byName: new Map(tools.map((t) => [t.name, t])), validator: sharedValidator() };
 }
 
 export interface ServerOptions {
@@ -87,7 +99,10 @@ export class Inflight {
  * the context's API client, hence one login and one token session for everyone.
  */
 export function createMcpServer(ctx: AppContext, surface: ToolSurface, opts: ServerOptions): Server {
-  const server = new Server({ name: 'classic-models-mcp', title: 'Classic Models', version: ctx.version }, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
+  const server = new Server(
+    { name: 'classic-models-mcp', title: 'Classic Models', version: ctx.version },
+    { capabilities: { tools: {} }, instructions: INSTRUCTIONS, jsonSchemaValidator: surface.validator },
+  );
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: surface.listing }));
   server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
     const name = req.params.name;

@@ -1,8 +1,7 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import type { Logger } from '../log/logger.js';
 import { ApiError } from './errors.js';
-import { errorFromResponse, retryAfterSeconds, send, type Method, type RawResponse } from './http.js';
+import { errorFromResponse, httpLib, httpsLib, retryAfterSeconds, send, type Method, type RawResponse } from './http.js';
 import { TokenSession, type UserInfo } from './session.js';
 
 export interface ApiClientOptions {
@@ -55,7 +54,7 @@ export class ApiClient implements Api {
   /** Requests sent, by "METHOD path-pattern"; for benchmarks and login-check. */
   readonly sent = { total: 0 };
   private readonly root: URL;
-  private readonly agent: http.Agent;
+  private agentInstance?: http.Agent;
   private readonly policy: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -65,8 +64,6 @@ export class ApiClient implements Api {
     // A base URL may already end in the API root (someone pasted the full prefix): accept both.
     const rootPath = this.baseUrl.endsWith(API_ROOT) ? new URL(this.baseUrl).pathname : new URL(this.baseUrl).pathname.replace(/\/$/, '') + API_ROOT;
     this.root = new URL(rootPath + '/', this.baseUrl);
-    const agentOptions = { keepAlive: true, maxSockets: 32, maxFreeSockets: 16 };
-    this.agent = this.root.protocol === 'https:' ? new https.Agent({ ...agentOptions, rejectUnauthorized: o.sslVerify }) : new http.Agent(agentOptions);
     this.policy = { ...DEFAULT_RETRY, ...o.retry };
     this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     const now = o.now ?? Date.now;
@@ -123,7 +120,13 @@ export class ApiClient implements Api {
   }
 
   close() {
-    this.agent.destroy();
+    this.agentInstance?.destroy();
+  }
+
+  /** One keep-alive pool for every request of this client, made with the first request. */
+  private get agent(): http.Agent {
+    const options = { keepAlive: true, maxSockets: 32, maxFreeSockets: 16 };
+    return (this.agentInstance ??= this.root.protocol === 'https:' ? new (httpsLib().Agent)({ ...options, rejectUnauthorized: this.o.sslVerify }) : new (httpLib().Agent)(options));
   }
 
   private async exchange(method: Method, path: (string | number)[], opts: RequestOptions): Promise<unknown> {
@@ -150,8 +153,10 @@ export class ApiClient implements Api {
         res = await send({ method, url, headers, body, signal: opts.signal, timeoutMs: this.o.timeoutMs, agent: this.agent, baseUrl: this.baseUrl, path: rel });
       } catch (err) {
         this.o.logger.debug(`${method} ${rel} failed after ${(performance.now() - started).toFixed(0)} ms: ${(err as Error).message}`);
-        // Only reads are retried: a write that timed out may well have been applied.
-        if (method === 'GET' && err instanceof ApiError && (err.kind === 'unreachable' || err.kind === 'timeout') && attempt < this.policy.attempts) {
+        // Only reads are retried: a write that timed out may well have been applied. A read that
+        // timed out is not either: the deadline already spent API_TIMEOUT_MS, and an API that
+        // slow would make the caller wait three times as long for the same failure.
+        if (method === 'GET' && err instanceof ApiError && err.kind === 'unreachable' && attempt < this.policy.attempts) {
           await this.backoff(attempt, undefined, opts.signal);
           continue;
         }

@@ -1,6 +1,15 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
+import { createRequire } from 'node:module';
 import { ApiError, messageFromBody, networkMessage, summarizeHtml } from './errors.js';
+
+// HTTP and TLS are loaded on first use: a server that has not called the API yet (initialize,
+// tools/list) never pays the milliseconds node:http, node:https and node:tls cost at start-up.
+const load = createRequire(import.meta.url);
+let httpModule: typeof http | undefined;
+let httpsModule: typeof https | undefined;
+export const httpLib = (): typeof http => (httpModule ??= load('node:http') as typeof http);
+export const httpsLib = (): typeof https => (httpsModule ??= load('node:https') as typeof https);
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -31,7 +40,7 @@ export interface SendOptions {
  * package, and its errors hide the socket codes (ECONNREFUSED) the messages are built from.
  */
 export function send(o: SendOptions): Promise<RawResponse> {
-  const mod = o.url.protocol === 'https:' ? https : http;
+  const mod = o.url.protocol === 'https:' ? httpsLib() : httpLib();
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (err: ApiError) => {

@@ -100,11 +100,11 @@ export class TokenSession {
   }
 
   /**
-   * How early to renew: 30 s before exp, but never more than a quarter of the token's life, so
-   * a deployment with 10-second tokens does not refresh before every single request.
+   * How early to renew: 30 s before exp, but never more than a tenth of the token's life, so a
+   * deployment with 10-second tokens does not refresh before every single request.
    */
   private margin(t: Token) {
-    return Math.min(this.deps.skewMs ?? 30_000, t.lifetimeMs / 4);
+    return Math.min(this.deps.skewMs ?? 30_000, t.lifetimeMs / 10);
   }
 
   /** Set when the last renewal had to fall back to a login (its refresh was refused). */

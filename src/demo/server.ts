@@ -73,6 +73,8 @@ export interface ReplicaStats {
   logins: number;
   refreshes: number;
   total: number;
+  /** Requests whose client went away before the answer was sent (a cancelled call, a timeout). */
+  aborted: number;
 }
 
 type Identity = { kind: 'user'; user: DemoUser } | { kind: 'key' };
@@ -110,7 +112,7 @@ const SLASH_STRICT = new Set(['auth', 'payments', 'orderdetails']);
  */
 export class Replica {
   readonly store = new Store();
-  readonly stats: ReplicaStats = { routes: {}, logins: 0, refreshes: 0, total: 0 };
+  readonly stats: ReplicaStats = { routes: {}, logins: 0, refreshes: 0, total: 0, aborted: 0 };
   private server?: http.Server;
   private readonly signer = new JwtSigner();
   private readonly blacklist = new Set<string>();
@@ -187,7 +189,17 @@ export class Replica {
     return this.stats.routes[key] ?? 0;
   }
 
+  /** Open client connections, to show that nobody leaks sockets. */
+  connections(): Promise<number> {
+    const server = this.server;
+    if (!server) return Promise.resolve(0);
+    return new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    res.on('close', () => {
+      if (!res.writableEnded) this.stats.aborted++;
+    });
     const url = new URL(req.url ?? '/', 'http://replica');
     const method = (req.method ?? 'GET').toUpperCase();
     let body: string;

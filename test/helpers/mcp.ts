@@ -44,8 +44,8 @@ export interface HttpServerProcess {
 }
 
 /** Spawns `serve-sse` from the bundle on a port of its choosing and reads its URL from stderr. */
-export function startHttpServer(args: string[], env: Record<string, string>): Promise<HttpServerProcess> {
-  const child = spawn(process.execPath, [BUNDLE, 'serve-sse', '--port', '0', ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+export function startHttpServer(args: string[], env: Record<string, string>, nodeArgs: string[] = []): Promise<HttpServerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, BUNDLE, 'serve-sse', '--port', '0', ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
   let err = '';
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return new Promise((resolve, reject) => {
