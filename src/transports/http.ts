@@ -184,7 +184,6 @@ export class McpHttpServer {
     const server = this.newServer();
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
-      enableJsonResponse: true,
       onsessioninitialized: (id) => {
         this.sessions.set(id, { kind: 'mcp', transport, server, lastSeen: Date.now() });
         this.ctx.logger.debug(`MCP session ${id.slice(0, 8)} opened (${this.sessions.size} open)`);
