@@ -12,6 +12,8 @@ export const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-de
 export interface AppContext {
   config: Config;
   sources: Loaded['sources'];
+  /** Secret files read at start, so SIGHUP can read them again. */
+  files: Loaded['files'];
   logger: Logger;
   api: ApiClient;
   version: string;
@@ -37,7 +39,7 @@ export function createContext(loaded: Loaded, logger?: Logger): AppContext {
   const { config } = loaded;
   const log = logger ?? createLogger(config.logLevel, secretsOf(config));
   const api = apiClientFor(config, log);
-  return { config, sources: loaded.sources, logger: log, api, version: VERSION, onClose: [() => api.close()] };
+  return { config, sources: loaded.sources, files: loaded.files, logger: log, api, version: VERSION, onClose: [() => api.close()] };
 }
 
 export async function closeContext(ctx: AppContext) {

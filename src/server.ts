@@ -2,9 +2,12 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Api } from './api/client.js';
+import type { Outcome } from './audit/audit.js';
 import type { AppContext } from './context.js';
 import { parseArguments } from './tools/arguments.js';
 import type { ToolDef } from './tools/definitions.js';
+import { ApiError } from './api/errors.js';
 import { formatToolError, UserInputError } from './tools/errors.js';
 import { selectTools } from './tools/registry.js';
 import { jsonSchema } from './tools/schemas.js';
@@ -64,6 +67,16 @@ export interface ServerOptions {
   maxResultBytes: number;
   /** Counts tool calls under way, so a shutdown can let them finish. */
   inflight?: Inflight;
+  /** The API identity this session acts as (serve-sse with a users file); the context's by default. */
+  api?: Api;
+  hooks?: CallHooks;
+}
+
+/** What a transport can add around every tool call: fair-use admission and an audit record. */
+export interface CallHooks {
+  /** Refuses a call before it runs: the isError text, or undefined to go ahead. */
+  admit?(tool: string): string | undefined;
+  record?(e: { tool: string; outcome: Outcome; apiStatus?: number; ms: number; args: Record<string, unknown> }): void;
 }
 
 /** Tool calls under way across all sessions of a process. */
@@ -108,19 +121,34 @@ export function createMcpServer(ctx: AppContext, surface: ToolSurface, opts: Ser
     const name = req.params.name;
     const tool = surface.byName.get(name);
     const started = performance.now();
+    const rawArgs = (req.params.arguments ?? {}) as Record<string, unknown>;
+    let apiStatus: number | undefined;
+    const record = (outcome: Outcome) => opts.hooks?.record?.({ tool: name, outcome, apiStatus, ms: Math.round(performance.now() - started), args: rawArgs });
     if (!tool) {
+      record('invalid');
       const filtered = /^classic_models_(list|get|create|update|delete)_\w+$/.test(name) ? ' (it may be disabled here by --read-only or --toolsets)' : '';
       return failure(`Unknown tool "${name}"${filtered}; tools/list shows the ${surface.tools.length} available.`);
     }
+    const refused = opts.hooks?.admit?.(name);
+    if (refused) {
+      record('rate_limited');
+      return failure(refused);
+    }
+    const base = opts.api ?? ctx.api;
+    // Every API answer's status is noted for the audit line (the last one is the call's).
+    const api: Api = { baseUrl: base.baseUrl, usesApiKey: base.usesApiKey, request: (m, p, o = {}) => base.request(m, p, { ...o, onStatus: (s) => (apiStatus = s) }) };
     try {
-      const args = parseArguments(tool, req.params.arguments);
-      const running = tool.run(args, { api: ctx.api, signal: extra.signal, maxResultBytes: opts.maxResultBytes });
+      const args = parseArguments(tool, rawArgs);
+      const running = tool.run(args, { api, signal: extra.signal, maxResultBytes: opts.maxResultBytes });
       const result = await (opts.inflight ? opts.inflight.track(running) : running);
       ctx.logger.debug(`${name} ok in ${(performance.now() - started).toFixed(0)} ms`);
+      record('ok');
       return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result };
     } catch (err) {
       const text = formatToolError(err, name, ctx.logger);
       ctx.logger.debug(`${name} failed in ${(performance.now() - started).toFixed(0)} ms${err instanceof UserInputError ? ' (arguments)' : ''}`);
+      if (err instanceof ApiError && err.status) apiStatus = err.status;
+      record(err instanceof UserInputError ? 'invalid' : 'error');
       return failure(text);
     }
   });

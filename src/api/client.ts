@@ -32,6 +32,8 @@ export interface RetryPolicy {
 export interface RequestOptions {
   body?: unknown;
   signal?: AbortSignal;
+  /** Told the HTTP status of every answer (the audit log records the last). */
+  onStatus?: (status: number) => void;
   /** false for the auth endpoints that take no token (login, refresh). */
   auth?: boolean;
 }
@@ -49,7 +51,6 @@ export interface Api {
 
 export class ApiClient implements Api {
   readonly baseUrl: string;
-  readonly usesApiKey: boolean;
   readonly session: TokenSession;
   /** Requests sent, by "METHOD path-pattern"; for benchmarks and login-check. */
   readonly sent = { total: 0 };
@@ -60,7 +61,6 @@ export class ApiClient implements Api {
 
   constructor(private readonly o: ApiClientOptions) {
     this.baseUrl = o.baseUrl.replace(/\/+$/, '');
-    this.usesApiKey = Boolean(o.apiKey);
     // A base URL may already end in the API root (someone pasted the full prefix): accept both.
     const rootPath = this.baseUrl.endsWith(API_ROOT) ? new URL(this.baseUrl).pathname : new URL(this.baseUrl).pathname.replace(/\/$/, '') + API_ROOT;
     this.root = new URL(rootPath + '/', this.baseUrl);
@@ -69,7 +69,7 @@ export class ApiClient implements Api {
     const now = o.now ?? Date.now;
     this.session = new TokenSession({
       username: o.username,
-      password: o.password,
+      password: () => this.o.password,
       now,
       sleep: this.sleep,
       skewMs: o.skewMs,
@@ -77,6 +77,19 @@ export class ApiClient implements Api {
       debug: (m) => o.logger.debug(m),
       post: async (path, body) => this.exchange('POST', path, { body, auth: false }),
     });
+  }
+
+  get usesApiKey(): boolean {
+    return Boolean(this.o.apiKey);
+  }
+
+  /**
+   * New credentials from a rotated secret file (SIGHUP). The current JWT session goes on; the
+   * new password is used at the next login, a new API key from the next request.
+   */
+  updateCredentials(c: { password?: string; apiKey?: string }) {
+    if (c.password !== undefined) this.o.password = c.password;
+    if (c.apiKey !== undefined) this.o.apiKey = c.apiKey;
   }
 
   /** The URL of a path under the API root: segments encoded, trailing slash always. */
@@ -163,6 +176,7 @@ export class ApiClient implements Api {
         throw err;
       }
       this.o.logger.debug(`${method} ${rel} ${res.status} ${(performance.now() - started).toFixed(0)} ms`);
+      opts.onStatus?.(res.status);
 
       // A 401 means the request was not processed, so even a write may be sent again, once.
       if (res.status === 401 && token && !authRetried) {

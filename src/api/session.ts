@@ -22,7 +22,8 @@ export interface SessionStats {
 
 export interface SessionDeps {
   username: string;
-  password: string;
+  /** Read at each login, so a rotated password (SIGHUP) is used from the next login on. */
+  password(): string;
   /** POSTs JSON to a path under the API root without auth, and returns the parsed body. */
   post(path: string[], body: unknown): Promise<unknown>;
   now(): number;
@@ -136,7 +137,7 @@ export class TokenSession {
     if (wait > 0) throw throttled(Math.ceil(wait / 1000));
     for (let attempt = 1; ; attempt++) {
       try {
-        const body = (await this.deps.post(['auth', 'login'], { username: this.deps.username, password: this.deps.password })) as Record<string, unknown>;
+        const body = (await this.deps.post(['auth', 'login'], { username: this.deps.username, password: this.deps.password() })) as Record<string, unknown>;
         this.stats.logins++;
         this.store(body);
         if (body.user && typeof body.user === 'object') this.user = body.user as UserInfo;

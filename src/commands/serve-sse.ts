@@ -17,26 +17,41 @@ export const serveSse: CommandDef = {
     { flags: '--max-sessions <n>', description: 'open sessions at most; more get 503 (env MAX_SESSIONS, default 100)' },
     { flags: '--session-idle-timeout <duration>', description: 'close sessions idle this long, e.g. 30m (env SESSION_IDLE_TIMEOUT, default 30m)' },
     { flags: '--stateless', description: 'Streamable HTTP without sessions, for several instances behind a load balancer (env STATELESS)' },
+    { flags: '--users <file>', description: 'JSON file mapping each bearer token to its own API credentials (env USERS_FILE; re-read on SIGHUP)' },
+    { flags: '--rate-limit <n>', description: 'tool calls per minute per token, 0 for none (env RATE_LIMIT, default 300)' },
+    { flags: '--audit-log <file>', description: 'where the one JSON line per tool call goes: a file (appended, mode 0600), "-" for stderr (the default) or "off" (env AUDIT_LOG)' },
+    { flags: '--audit-args', description: 'add the call arguments (never secret-looking ones) to audit lines (env AUDIT_ARGS)' },
     ...API_OPTIONS,
     DEMO_OPTION,
     ...TOOL_OPTIONS,
   ],
-  help: 'Clients send Authorization: Bearer <SSE_BEARER_TOKEN>. Endpoints: GET /sse + POST /messages (HTTP+SSE),\nPOST/GET/DELETE /mcp (Streamable HTTP), GET /healthz (no auth).\nBinding a non-loopback address requires a token other than the default.',
+  help: [
+    'Clients send Authorization: Bearer <token>: one of SSE_BEARER_TOKEN (comma-separated, or one per line in',
+    'SSE_BEARER_TOKEN_FILE), or a token of the --users file. Endpoints: GET /sse + POST /messages (HTTP+SSE),',
+    'POST/GET/DELETE /mcp (Streamable HTTP), GET /healthz (no auth). Binding a non-loopback address requires a',
+    'token other than the default. SIGHUP re-reads the *_FILE secrets and the users file, keeping sessions.',
+  ].join('\n'),
   async run(flags) {
     return withContext(flags, async (ctx) => {
       const c = ctx.config;
-      if (c.bearerToken === DEFAULT_TOKEN) {
+      const { Identities } = await import('../identity/identities.js');
+      const identities = new Identities(ctx);
+      if (identities.sharedTokensActive && c.bearerTokens.includes(DEFAULT_TOKEN)) {
         if (!isLoopback(c.sseHost)) {
           throw new ConfigError(`SSE_BEARER_TOKEN: refusing to listen on ${c.sseHost} with the default token "${DEFAULT_TOKEN}"; set SSE_BEARER_TOKEN (e.g. to the output of openssl rand -hex 32)`);
         }
         ctx.logger.warn(`SSE_BEARER_TOKEN is the default "${DEFAULT_TOKEN}": fine on loopback for a try, set your own before exposing the server`);
       }
+      const { openAuditLog } = await import('../audit/audit.js');
+      const audit = c.auditLog === 'off' ? undefined : openAuditLog(c.auditLog && c.auditLog !== '-' ? c.auditLog : undefined, c.auditArgs);
+      if (audit) ctx.onClose.push(() => audit.close());
       const { McpHttpServer } = await import('../transports/http.js');
       const surface = buildSurface({ readOnly: c.readOnly, toolsets: c.toolsets });
       const server = new McpHttpServer(ctx, surface, {
         host: c.sseHost,
         port: c.ssePort,
-        tokens: [c.bearerToken],
+        identities,
+        audit,
         allowedHosts: c.allowedHosts,
         allowedOrigins: c.allowedOrigins,
         maxSessions: c.maxSessions,
@@ -51,10 +66,20 @@ export const serveSse: CommandDef = {
         return 1;
       }
       const stopped = untilSignal();
+      // Rotation without downtime: new secrets apply to new requests; open sessions stay.
+      const onHangup = () => {
+        try {
+          ctx.logger.info(`SIGHUP: ${identities.reload()}`);
+        } catch (err) {
+          ctx.logger.error(`SIGHUP: kept the previous secrets: ${(err as Error).message}`);
+        }
+      };
+      process.on('SIGHUP', onHangup);
       ctx.logger.info(
         `classic-models-mcp ${ctx.version} listening on ${url}: SSE ${url}/sse (+ /messages), Streamable HTTP ${url}/mcp${c.stateless ? ' (stateless)' : ''}, health ${url}/healthz; ${surface.tools.length} tools; API ${c.apiUrl}`,
       );
       const sig = await stopped;
+      process.off('SIGHUP', onHangup);
       ctx.logger.info(`${sig}: finishing ${server.inflight.size} call(s) under way, then closing ${server.sessionCount} session(s)`);
       await server.shutdown(5_000);
       return 0;

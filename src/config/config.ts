@@ -6,14 +6,15 @@ import { RESOURCE_NAMES } from '../catalog/resources.js';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export type Transport = 'stdio' | 'sse';
 /** Where a setting's effective value came from, shown by login-check. */
-export type Source = 'flag' | 'env' | '.env' | 'default';
+export type Source = 'flag' | 'env' | '.env' | 'file' | 'default';
 
 export interface Config {
   apiUrl: string;
   username: string;
   password: string;
   apiKey: string | undefined;
-  bearerToken: string;
+  /** Every token in it is valid (several allow rotation without downtime). */
+  bearerTokens: string[];
   ssePort: number;
   sseHost: string;
   transport: Transport;
@@ -28,6 +29,11 @@ export interface Config {
   allowedHosts: string[];
   allowedOrigins: string[];
   stateless: boolean;
+  usersFile: string | undefined;
+  /** Tool calls per minute per bearer token (serve-sse); 0 switches the limit off. */
+  rateLimit: number;
+  auditLog: string | undefined;
+  auditArgs: boolean;
 }
 
 export type Key = keyof Config;
@@ -36,6 +42,8 @@ export type Key = keyof Config;
 interface Setting<K extends Key> {
   key: K;
   env: string[];
+  /** A variable naming a file that holds the value (Docker and Kubernetes secrets). */
+  fileEnv?: string;
   flag?: string;
   secret?: boolean;
   default: Config[K];
@@ -126,12 +134,23 @@ const origins = (raw: string, name: string): string[] =>
       }
     });
 
+/** Comma-separated, or one per line (as in a secret file); each at least 8 characters. */
+const tokens = (raw: string, name: string): string[] => {
+  const list = raw
+    .split(/[,\n]/)
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (!list.length) throw new ConfigError(`${name}: must hold at least one token`);
+  if (list.some((t) => /\s/.test(t))) throw new ConfigError(`${name}: a token must not contain spaces`);
+  return list;
+};
+
 const SETTINGS: { [K in Key]: Setting<K> } = {
   apiUrl: { key: 'apiUrl', env: ['CLASSIC_MODELS_API_URL'], flag: 'apiUrl', default: 'http://localhost:8000', parse: url },
   username: { key: 'username', env: ['API_USERNAME'], flag: 'username', default: 'demo', parse: text },
-  password: { key: 'password', env: ['API_PASSWORD'], secret: true, default: 'demo123', parse: text },
-  apiKey: { key: 'apiKey', env: ['API_KEY'], secret: true, default: undefined, parse: text },
-  bearerToken: { key: 'bearerToken', env: ['SSE_BEARER_TOKEN', 'HTTP_BEARER_TOKEN'], secret: true, default: 'demo-token', parse: text },
+  password: { key: 'password', env: ['API_PASSWORD'], fileEnv: 'API_PASSWORD_FILE', secret: true, default: 'demo123', parse: text },
+  apiKey: { key: 'apiKey', env: ['API_KEY'], fileEnv: 'API_KEY_FILE', secret: true, default: undefined, parse: text },
+  bearerTokens: { key: 'bearerTokens', env: ['SSE_BEARER_TOKEN', 'HTTP_BEARER_TOKEN'], fileEnv: 'SSE_BEARER_TOKEN_FILE', secret: true, default: ['demo-token'], parse: tokens },
   ssePort: { key: 'ssePort', env: ['SSE_PORT', 'HTTP_PORT'], flag: 'port', default: 3000, parse: int(0, 65535) },
   sseHost: { key: 'sseHost', env: ['SSE_HOST'], flag: 'host', default: '127.0.0.1', parse: text },
   transport: { key: 'transport', env: ['TRANSPORT'], default: 'stdio', parse: oneOf(['stdio', 'sse'] as const) },
@@ -146,6 +165,10 @@ const SETTINGS: { [K in Key]: Setting<K> } = {
   allowedHosts: { key: 'allowedHosts', env: ['ALLOWED_HOSTS'], flag: 'allowedHosts', default: [], parse: names },
   allowedOrigins: { key: 'allowedOrigins', env: ['ALLOWED_ORIGINS'], flag: 'allowedOrigins', default: [], parse: origins },
   stateless: { key: 'stateless', env: ['STATELESS'], flag: 'stateless', default: false, parse: bool },
+  usersFile: { key: 'usersFile', env: ['USERS_FILE'], flag: 'users', default: undefined, parse: text },
+  rateLimit: { key: 'rateLimit', env: ['RATE_LIMIT'], flag: 'rateLimit', default: 300, parse: int(0, 1_000_000) },
+  auditLog: { key: 'auditLog', env: ['AUDIT_LOG'], flag: 'auditLog', default: undefined, parse: text },
+  auditArgs: { key: 'auditArgs', env: ['AUDIT_ARGS'], flag: 'auditArgs', default: false, parse: bool },
 };
 
 export const SECRET_KEYS: Key[] = (Object.values(SETTINGS) as Setting<Key>[]).filter((s) => s.secret).map((s) => s.key);
@@ -164,6 +187,8 @@ export interface LoadOptions {
 export interface Loaded {
   config: Config;
   sources: Record<Key, { source: Source; name?: string }>;
+  /** The secret files read, by setting, so SIGHUP can read them again. */
+  files: Partial<Record<Key, string>>;
 }
 
 /**
@@ -177,8 +202,20 @@ export function loadConfig(opts: LoadOptions = {}): Loaded {
   const dotenv = readDotenv(opts.cwd ?? process.cwd());
   const config = {} as Record<Key, unknown>;
   const sources = {} as Loaded['sources'];
+  const files: Loaded['files'] = {};
+  const lookup = (n: string) => (env[n] !== undefined && env[n] !== '' ? env[n] : dotenv[n] !== undefined && dotenv[n] !== '' ? dotenv[n] : undefined);
 
   for (const s of Object.values(SETTINGS) as Setting<Key>[]) {
+    const fileVar = s.fileEnv;
+    const filePath = fileVar ? lookup(fileVar) : undefined;
+    if (fileVar && filePath !== undefined) {
+      const direct = s.env.find((n) => lookup(n) !== undefined);
+      if (direct) throw new ConfigError(`${direct} and ${fileVar} are both set; keep one of them`);
+      config[s.key] = s.parse(readSecretFile(filePath, fileVar), fileVar);
+      sources[s.key] = { source: 'file', name: fileVar };
+      files[s.key] = resolve(opts.cwd ?? process.cwd(), filePath);
+      continue;
+    }
     const flagValue = s.flag ? flags[s.flag] : undefined;
     if (flagValue !== undefined) {
       config[s.key] = typeof flagValue === 'string' ? s.parse(flagValue, flagName(s.flag!)) : flagValue;
@@ -198,7 +235,33 @@ export function loadConfig(opts: LoadOptions = {}): Loaded {
       sources[s.key] = { source: 'default' };
     }
   }
-  return { config: config as unknown as Config, sources };
+  return { config: config as unknown as Config, sources, files };
+}
+
+/** A secret file's content, its trailing newline trimmed (as editors and `echo` leave one). */
+function readSecretFile(path: string, name: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${name}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const value = text.replace(/\r?\n$/, '');
+  if (value.trim() === '') throw new ConfigError(`${name}: ${path} is empty`);
+  return value;
+}
+
+/**
+ * Reads the secret files again (on SIGHUP): the new values of the settings that came from
+ * files. A bad file throws, and the caller keeps what it had.
+ */
+export function rereadSecretFiles(loaded: Loaded): Partial<Config> {
+  const out: Record<string, unknown> = {};
+  for (const [key, path] of Object.entries(loaded.files) as [Key, string][]) {
+    const s = SETTINGS[key] as Setting<Key>;
+    out[key] = s.parse(readSecretFile(path, s.fileEnv!), s.fileEnv!);
+  }
+  return out as Partial<Config>;
 }
 
 function readDotenv(cwd: string): Record<string, string> {
@@ -213,13 +276,16 @@ function readDotenv(cwd: string): Record<string, string> {
 
 /** The secret values of a configuration, so that loggers and reports can scrub them. */
 export function secretsOf(config: Config): string[] {
-  return SECRET_KEYS.map((k) => config[k]).filter((v): v is string => typeof v === 'string' && v.length >= 3);
+  return SECRET_KEYS.flatMap((k) => config[k] as string | string[] | undefined).filter((v): v is string => typeof v === 'string' && v.length >= 3);
 }
 
 /** A value safe to show: secrets become "set (N chars)" so a user can still tell them apart. */
 export function displayValue(key: Key, config: Config): string {
   const v = config[key];
-  if (SECRET_KEYS.includes(key)) return v === undefined ? 'unset' : `***** (set, ${String(v).length} chars)`;
+  if (SECRET_KEYS.includes(key)) {
+    if (v === undefined) return 'unset';
+    return Array.isArray(v) ? `***** (${v.length} token${v.length === 1 ? '' : 's'})` : `***** (set, ${String(v).length} chars)`;
+  }
   if (v === undefined) return 'unset';
   return Array.isArray(v) ? v.join(',') : String(v);
 }

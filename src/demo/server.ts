@@ -5,7 +5,7 @@ import { RESOURCES, type ResourceDef, type ResourceName } from '../catalog/resou
 import { JwtSigner } from './jwt.js';
 import { debugErrorPage, notFoundPage } from './pages.js';
 import { Store, type Row } from './store.js';
-import { Throttle, type Rate } from './throttle.js';
+import { Throttle, type Rate } from '../limits/throttle.js';
 
 export const API_PREFIX = '/classic-models/api/';
 

@@ -14,7 +14,7 @@ export interface LoginCheckOptions {
   sseToken?: string;
 }
 
-const SHOWN: Key[] = ['apiUrl', 'username', 'password', 'apiKey', 'timeoutMs', 'sslVerify', 'logLevel', 'readOnly', 'toolsets', 'bearerToken'];
+const SHOWN: Key[] = ['apiUrl', 'username', 'password', 'apiKey', 'timeoutMs', 'sslVerify', 'logLevel', 'readOnly', 'toolsets', 'bearerTokens'];
 
 const iso = (seconds?: number) => (seconds ? new Date(seconds * 1000).toISOString() : 'unknown');
 const human = (seconds: number) => (seconds % 3600 === 0 ? `${seconds / 3600} h` : seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`);
@@ -184,7 +184,7 @@ export async function loginCheck(loaded: Loaded, logger: Logger, opts: LoginChec
     },
   });
 
-  if (opts.sseUrl) steps.push(sseStep(opts.sseUrl, opts.sseToken ?? config.bearerToken));
+  if (opts.sseUrl) steps.push(sseStep(opts.sseUrl, opts.sseToken ?? config.bearerTokens[0]));
 
   const logout: Step | undefined = keyMode
     ? undefined

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 
 /** Requests that fail a guard get a status, a JSON body and maybe headers; no MCP runs. */
@@ -49,37 +48,4 @@ export function checkOrigin(req: http.IncomingMessage, o: GuardOptions): Refusal
     if (!ok) return { status: 403, body: { error: 'forbidden', message: `Origin "${origin}" is not allowed; add it with --allowed-origins` } };
   }
   return undefined;
-}
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
-/**
- * Bearer tokens compared in constant time: both sides are hashed first, so neither the length
- * nor the content of a valid token leaks through timing.
- */
-export class BearerAuth {
-  private digests: Buffer[];
-  constructor(tokens: string[]) {
-    this.digests = tokens.map(digest);
-  }
-  replace(tokens: string[]) {
-    this.digests = tokens.map(digest);
-  }
-  /** The index of the token presented, or undefined (missing or wrong). */
-  identify(req: http.IncomingMessage): number | undefined {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!m) return undefined;
-    const given = digest(m[1]);
-    let found: number | undefined;
-    // Every token is compared, match or not, so the time taken does not say which one matched.
-    this.digests.forEach((d, i) => {
-      if (timingSafeEqual(d, given) && found === undefined) found = i;
-    });
-    return found;
-  }
-  check(req: http.IncomingMessage): Refusal | undefined {
-    if (this.identify(req) !== undefined) return undefined;
-    const message = req.headers.authorization ? 'The bearer token is not valid.' : 'Send Authorization: Bearer <token> (the server\'s SSE_BEARER_TOKEN).';
-    return { status: 401, body: { error: 'unauthorized', message }, headers: { 'WWW-Authenticate': 'Bearer realm="classic-models-mcp"' } };
-  }
 }

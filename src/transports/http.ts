@@ -7,12 +7,17 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AppContext } from '../context.js';
 import { createMcpServer, Inflight, type ToolSurface } from '../server.js';
-import { BearerAuth, checkOrigin, isLoopback, type Refusal } from './http-guard.js';
+import { auditArgs, type AuditLog } from '../audit/audit.js';
+import type { Identities } from '../identity/identities.js';
+import type { Identity } from '../identity/tokens.js';
+import { checkOrigin, isLoopback, type Refusal } from './http-guard.js';
 
 export interface HttpOptions {
   host: string;
   port: number;
-  tokens: string[];
+  /** Who may call, as whom, and how often. */
+  identities: Identities;
+  audit?: AuditLog;
   allowedHosts: string[];
   allowedOrigins: string[];
   maxSessions: number;
@@ -23,6 +28,8 @@ export interface HttpOptions {
 
 interface Session {
   kind: 'sse' | 'mcp';
+  /** The identity that opened it: every later request must come with a token of the same one. */
+  identity: Identity;
   transport: SSEServerTransport | StreamableHTTPServerTransport;
   server: Server;
   lastSeen: number;
@@ -43,7 +50,6 @@ export class McpHttpServer {
   private readonly responses = new Inflight();
   private readonly sessions = new Map<string, Session>();
   private readonly http: http.Server;
-  readonly auth: BearerAuth;
   private sweeper?: NodeJS.Timeout;
   private closing = false;
   private health?: { at: number; value: Awaited<ReturnType<AppContext['api']['probe']>> };
@@ -53,7 +59,6 @@ export class McpHttpServer {
     private readonly surface: ToolSurface,
     private readonly o: HttpOptions,
   ) {
-    this.auth = new BearerAuth(o.tokens);
     this.http = http.createServer((req, res) => {
       this.handle(req, res).catch((err) => {
         ctx.logger.error(`HTTP ${req.method} ${req.url?.split('?')[0]} failed: ${(err as Error).message}`);
@@ -114,8 +119,11 @@ export class McpHttpServer {
     if (path === '/healthz') return this.healthz(res);
     if (this.closing) return json(res, 503, { error: 'shutting_down', message: 'The server is shutting down.' }, { Connection: 'close' });
 
-    const denied = this.auth.check(req);
-    if (denied) return refuse(res, denied);
+    const identity = this.o.identities.directory.resolve(req);
+    if (!identity) {
+      const message = req.headers.authorization ? 'The bearer token is not valid.' : "Send Authorization: Bearer <token> (the server's SSE_BEARER_TOKEN).";
+      return refuse(res, { status: 401, body: { error: 'unauthorized', message }, headers: { 'WWW-Authenticate': 'Bearer realm="classic-models-mcp"' } });
+    }
 
     let body: unknown;
     if (method === 'POST') {
@@ -125,9 +133,9 @@ export class McpHttpServer {
     }
 
     if (method === 'POST' && path === '/mcp') void this.responses.track(new Promise((r) => res.on('close', r)));
-    if (path === '/sse') return this.openSse(req, res);
-    if (path === '/messages') return this.postSse(url, req, res, body);
-    return this.o.stateless ? this.mcpStateless(req, res, body) : this.mcp(req, res, body);
+    if (path === '/sse') return this.openSse(identity, res);
+    if (path === '/messages') return this.postSse(identity, url, req, res, body);
+    return this.o.stateless ? this.mcpStateless(identity, req, res, body) : this.mcp(identity, req, res, body);
   }
 
   private async healthz(res: http.ServerResponse) {
@@ -145,12 +153,12 @@ export class McpHttpServer {
 
   // ---------------------------------------------------------------- HTTP+SSE (legacy)
 
-  private async openSse(req: http.IncomingMessage, res: http.ServerResponse) {
+  private async openSse(identity: Identity, res: http.ServerResponse) {
     if (this.sessions.size >= this.o.maxSessions) return this.full(res);
     const transport = new SSEServerTransport('/messages', res);
-    const server = this.newServer();
     const id = transport.sessionId;
-    this.sessions.set(id, { kind: 'sse', transport, server, lastSeen: Date.now() });
+    const server = this.newServer(identity, () => id);
+    this.sessions.set(id, { kind: 'sse', identity, transport, server, lastSeen: Date.now() });
     // A dropped connection frees its session at once.
     res.on('close', () => void this.drop(id, 'stream closed'));
     transport.onclose = () => void this.drop(id, 'closed');
@@ -158,22 +166,24 @@ export class McpHttpServer {
     this.ctx.logger.debug(`SSE session ${id.slice(0, 8)} opened (${this.sessions.size} open)`);
   }
 
-  private async postSse(url: URL, req: http.IncomingMessage, res: http.ServerResponse, body: unknown) {
+  private async postSse(identity: Identity, url: URL, req: http.IncomingMessage, res: http.ServerResponse, body: unknown) {
     const id = url.searchParams.get('sessionId') ?? '';
     const s = this.sessions.get(id);
     if (!s || s.kind !== 'sse') return json(res, 404, { error: 'session_not_found', message: 'Unknown or closed SSE session; open /sse again.' });
+    if (s.identity.id !== identity.id) return json(res, 403, { error: 'forbidden', message: 'This session belongs to another token.' });
     s.lastSeen = Date.now();
     await (s.transport as SSEServerTransport).handlePostMessage(req, res, body);
   }
 
   // ---------------------------------------------------------------- Streamable HTTP
 
-  private async mcp(req: http.IncomingMessage, res: http.ServerResponse, body: unknown) {
+  private async mcp(identity: Identity, req: http.IncomingMessage, res: http.ServerResponse, body: unknown) {
     const sid = req.headers['mcp-session-id'];
     if (typeof sid === 'string') {
       const s = this.sessions.get(sid);
       // 404 tells a client its session is gone, so it initializes a new one (per the spec).
       if (!s || s.kind !== 'mcp') return json(res, 404, { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
+      if (s.identity.id !== identity.id) return json(res, 403, { error: 'forbidden', message: 'This session belongs to another token.' });
       s.lastSeen = Date.now();
       return (s.transport as StreamableHTTPServerTransport).handleRequest(req, res, body);
     }
@@ -181,11 +191,11 @@ export class McpHttpServer {
       return json(res, 400, { jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: no Mcp-Session-Id header, and not an initialize request' }, id: null });
     }
     if (this.sessions.size >= this.o.maxSessions) return this.full(res);
-    const server = this.newServer();
+    const server = this.newServer(identity, () => transport.sessionId);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        this.sessions.set(id, { kind: 'mcp', transport, server, lastSeen: Date.now() });
+        this.sessions.set(id, { kind: 'mcp', identity, transport, server, lastSeen: Date.now() });
         this.ctx.logger.debug(`MCP session ${id.slice(0, 8)} opened (${this.sessions.size} open)`);
       },
       onsessionclosed: (id) => void this.drop(id, 'deleted by client'),
@@ -198,9 +208,9 @@ export class McpHttpServer {
   }
 
   /** --stateless: a fresh MCP server per request, so any instance behind a load balancer can answer. */
-  private async mcpStateless(req: http.IncomingMessage, res: http.ServerResponse, body: unknown) {
+  private async mcpStateless(identity: Identity, req: http.IncomingMessage, res: http.ServerResponse, body: unknown) {
     if (req.method !== 'POST') return json(res, 405, { error: 'method_not_allowed', message: 'This server is stateless: only POST /mcp.' }, { Allow: 'POST' });
-    const server = this.newServer();
+    const server = this.newServer(identity, () => undefined);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => {
       void transport.close();
@@ -212,8 +222,30 @@ export class McpHttpServer {
 
   // ---------------------------------------------------------------- sessions
 
-  private newServer() {
-    return createMcpServer(this.ctx, this.surface, { maxResultBytes: this.ctx.config.maxResultBytes, inflight: this.inflight });
+  /** An MCP server acting as `identity`, with its fair-use limit and audit line on every call. */
+  private newServer(identity: Identity, sessionId: () => string | undefined) {
+    const { identities, audit } = this.o;
+    return createMcpServer(this.ctx, this.surface, {
+      maxResultBytes: this.ctx.config.maxResultBytes,
+      inflight: this.inflight,
+      api: identity.api,
+      hooks: {
+        admit: () => identities.admit(identity),
+        record: audit
+          ? (e) =>
+              audit.write({
+                time: new Date().toISOString(),
+                identity: identity.id,
+                session: sessionId(),
+                tool: e.tool,
+                outcome: e.outcome,
+                api_status: e.apiStatus,
+                duration_ms: e.ms,
+                ...(audit.includeArgs ? { args: auditArgs(e.args) } : {}),
+              })
+          : undefined,
+      },
+    });
   }
 
   private full(res: http.ServerResponse) {

@@ -20,7 +20,7 @@ describe('configuration', () => {
       username: 'demo',
       password: 'demo123',
       apiKey: undefined,
-      bearerToken: 'demo-token',
+      bearerTokens: ['demo-token'],
       ssePort: 3000,
       sseHost: '127.0.0.1',
       transport: 'stdio',
@@ -35,6 +35,10 @@ describe('configuration', () => {
       allowedHosts: [],
       allowedOrigins: [],
       stateless: false,
+      usersFile: undefined,
+      rateLimit: 300,
+      auditLog: undefined,
+      auditArgs: false,
     });
     expect(sources.apiUrl.source).toBe('default');
   });
@@ -62,7 +66,7 @@ describe('configuration', () => {
   it('understands the HTTP_ aliases of the SSE settings', () => {
     const { config, sources } = loadConfig({ env: { HTTP_PORT: '8080', HTTP_BEARER_TOKEN: 'tok-123' }, cwd: emptyDir() });
     expect(config.ssePort).toBe(8080);
-    expect(config.bearerToken).toBe('tok-123');
+    expect(config.bearerTokens).toEqual(['tok-123']);
     expect(sources.ssePort.name).toBe('HTTP_PORT');
   });
 

@@ -5,7 +5,8 @@ export interface Rate {
 
 /**
  * DRF's SimpleRateThrottle: a sliding window of request times per identity; when full, the wait
- * it reports is the window's remaining time spread over the requests still to come.
+ * it reports is the window's remaining time spread over the requests still to come. The replica
+ * throttles with it as the API does, and serve-sse limits each client's tool calls with it.
  */
 export class Throttle {
   private readonly history = new Map<string, number[]>();
