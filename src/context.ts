@@ -1,5 +1,5 @@
 import { ApiClient, type ApiClientOptions } from './api/client.js';
-import { loadConfig, secretsOf, type Config, type Loaded, type LoadOptions } from './config/config.js';
+import { secretsOf, type Config, type Loaded } from './config/config.js';
 import { createLogger, type Logger } from './log/logger.js';
 
 declare const __VERSION__: string;
@@ -52,4 +52,3 @@ export async function closeContext(ctx: AppContext) {
   }
 }
 
-export { loadConfig, type LoadOptions };

@@ -1,13 +1,8 @@
-import { ConfigError } from '../config/config.js';
+import { int } from '../config/config.js';
 import { untilSignal } from './setup.js';
 import type { CommandDef } from './types.js';
 
-const int = (raw: unknown, flag: string, min: number, max: number): number | undefined => {
-  if (raw === undefined) return undefined;
-  const s = String(raw);
-  if (!/^\d+$/.test(s) || Number(s) < min || Number(s) > max) throw new ConfigError(`${flag}: expected a whole number from ${min} to ${max}, got "${s}"`);
-  return Number(s);
-};
+const optionalInt = (raw: unknown, flag: string, min: number, max: number) => (raw === undefined ? undefined : int(min, max)(String(raw), flag));
 
 export const demoApi: CommandDef = {
   name: 'demo-api',
@@ -20,8 +15,8 @@ export const demoApi: CommandDef = {
   ],
   help: 'It answers like the real API: the same routes, JWT rotation and blacklisting, throttles, validation\nmessages and HTML error pages. Users: demo/demo123 and analyst/analyst123.',
   async run(flags) {
-    const port = int(flags.port, '--port', 0, 65535) ?? 8000;
-    const accessLifetimeSeconds = int(flags.accessLifetime, '--access-lifetime', 1, 86400 * 30);
+    const port = optionalInt(flags.port, '--port', 0, 65535) ?? 8000;
+    const accessLifetimeSeconds = optionalInt(flags.accessLifetime, '--access-lifetime', 1, 86400 * 30);
     const host = typeof flags.host === 'string' ? flags.host : '127.0.0.1';
     const { startReplica, DEMO_USERS } = await import('../demo/server.js');
     let replica;

@@ -1,6 +1,7 @@
 import { loadConfig, secretsOf } from '../config/config.js';
 import { createLogger, createScrubber } from '../log/logger.js';
 import { formatReport } from '../diagnose/report.js';
+import { useDemo } from './setup.js';
 import { API_OPTIONS, DEMO_OPTION, type CommandDef } from './types.js';
 
 export const loginCheck: CommandDef = {
@@ -17,14 +18,7 @@ export const loginCheck: CommandDef = {
   help: 'Exit codes: 0 all checks passed, 1 a check failed, 2 bad configuration.\nNo password, token or key is ever printed.',
   async run(flags) {
     const loaded = loadConfig({ flags });
-    const cleanups: (() => Promise<void>)[] = [];
-    if (flags.demo) {
-      const { startReplica, DEMO_USERS } = await import('../demo/server.js');
-      const replica = await startReplica({ host: '127.0.0.1', port: 0 });
-      cleanups.push(() => replica.stop());
-      loaded.config = { ...loaded.config, apiUrl: replica.url, username: DEMO_USERS[0].username, password: DEMO_USERS[0].password, apiKey: undefined };
-      for (const key of ['apiUrl', 'username', 'password', 'apiKey'] as const) loaded.sources[key] = { source: 'flag', name: '--demo' };
-    }
+    const stopDemo = flags.demo ? await useDemo(loaded) : undefined;
     const sseToken = typeof flags.sseToken === 'string' ? flags.sseToken : undefined;
     // Whatever a check prints passes through this: secrets and JWTs never reach the terminal.
     const scrub = createScrubber([...secretsOf(loaded.config), sseToken]);
@@ -35,7 +29,7 @@ export const loginCheck: CommandDef = {
       process.stdout.write(scrub(flags.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report)));
       return report.ok ? 0 : 1;
     } finally {
-      for (const c of cleanups) await c();
+      await stopDemo?.();
     }
   },
 };

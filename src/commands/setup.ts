@@ -1,4 +1,4 @@
-import { loadConfig } from '../config/config.js';
+import { loadConfig, type Loaded } from '../config/config.js';
 import { closeContext, createContext, type AppContext } from '../context.js';
 
 /**
@@ -8,17 +8,25 @@ import { closeContext, createContext, type AppContext } from '../context.js';
 export async function setup(flags: Record<string, unknown>): Promise<AppContext> {
   const loaded = loadConfig({ flags });
   if (!flags.demo) return createContext(loaded);
-  // Loaded only on demand: the replica carries the sample data set, which a server talking to
-  // a real API should not pay for at start-up.
+  const stop = await useDemo(loaded);
+  const ctx = createContext(loaded);
+  ctx.onClose.push(stop);
+  ctx.logger.info(`demo mode: using the built-in replica at ${loaded.config.apiUrl} (sample data; changes are lost at exit)`);
+  return ctx;
+}
+
+/**
+ * --demo: starts the replica on a free loopback port and points the configuration at it, as
+ * the demo user. Returns what stops it. Loaded only on demand: the replica carries the sample
+ * data, which a server talking to a real API should not pay for at start-up.
+ */
+export async function useDemo(loaded: Loaded): Promise<() => Promise<void>> {
   const { startReplica, DEMO_USERS } = await import('../demo/server.js');
   const replica = await startReplica({ host: '127.0.0.1', port: 0 });
   const demo = DEMO_USERS[0];
   loaded.config = { ...loaded.config, apiUrl: replica.url, username: demo.username, password: demo.password, apiKey: undefined };
   for (const key of ['apiUrl', 'username', 'password', 'apiKey'] as const) loaded.sources[key] = { source: 'flag', name: '--demo' };
-  const ctx = createContext(loaded);
-  ctx.onClose.push(() => replica.stop());
-  ctx.logger.info(`demo mode: using the built-in replica at ${replica.url} (sample data; changes are lost at exit)`);
-  return ctx;
+  return () => replica.stop();
 }
 
 /** Runs `fn` and always releases what the context holds (sockets, the demo replica). */

@@ -61,7 +61,8 @@ const bool = (raw: string, name: string): boolean => {
   throw new ConfigError(`${name}: expected true or false, got "${raw}"`);
 };
 
-const int = (min: number, max: number) => (raw: string, name: string): number => {
+/** A whole number in [min, max]; `name` (a variable or flag) is what an error names. */
+export const int = (min: number, max: number) => (raw: string, name: string): number => {
   const v = raw.trim();
   if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
     throw new ConfigError(`${name}: expected a whole number from ${min} to ${max}, got "${raw}"`);
@@ -294,4 +295,3 @@ export const SETTING_ENV_NAMES: Record<Key, string[]> = Object.fromEntries(
   (Object.values(SETTINGS) as Setting<Key>[]).map((s) => [s.key, s.env]),
 ) as Record<Key, string[]>;
 
-export { TOOLSET_NAMES };

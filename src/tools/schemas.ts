@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { INT_RANGE, RESOURCES, type FieldDef, type ResourceDef } from '../catalog/resources.js';
+import { INT_RANGE, type FieldDef, type ResourceDef } from '../catalog/resources.js';
 import { DECIMAL_PATTERN, isIsoDate } from '../catalog/values.js';
 import { MAX_LIMIT, METRIC_OPS, OPS, type ColumnKind } from './shaping.js';
 
@@ -186,4 +186,3 @@ function compact(node: unknown): unknown {
   return o;
 }
 
-export { RESOURCES };
