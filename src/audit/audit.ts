@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, openSync, writeSync } from 'node:fs';
+import { chmodSync, createWriteStream, openSync, closeSync, type WriteStream } from 'node:fs';
 
 export type Outcome = 'ok' | 'error' | 'invalid' | 'rate_limited';
 
@@ -16,7 +16,8 @@ export interface AuditEntry {
 
 export interface AuditLog {
   write(e: AuditEntry): void;
-  close(): void;
+  /** Resolves once every queued line is written. */
+  close(): Promise<void>;
   readonly includeArgs: boolean;
 }
 
@@ -34,25 +35,28 @@ export function auditArgs(args: Record<string, unknown>): Record<string, unknown
 }
 
 /**
- * Audit lines go to a file (appended, created 0600 and kept 0600) or to stderr. Writes are
- * synchronous so a line is on disk before the next call is answered.
+ * Audit lines go to a file (appended, created 0600 and kept 0600) or to stderr. File writes are
+ * queued in order without blocking calls, and flushed when the server closes.
  */
 export function openAuditLog(file: string | undefined, includeArgs: boolean, stderr: (line: string) => void = (l) => process.stderr.write(l)): AuditLog {
-  let fd: number | undefined;
+  let stream: WriteStream | undefined;
   if (file) {
-    fd = openSync(file, 'a', 0o600);
+    // Created 0600, and tightened to 0600 if it existed with wider rights.
+    closeSync(openSync(file, 'a', 0o600));
     chmodSync(file, 0o600);
+    stream = createWriteStream(file, { flags: 'a', mode: 0o600 });
   }
   return {
     includeArgs,
     write(e) {
       const line = JSON.stringify(e) + '\n';
-      if (fd !== undefined) writeSync(fd, line);
+      if (stream) stream.write(line);
       else stderr(line);
     },
     close() {
-      if (fd !== undefined) closeSync(fd);
-      fd = undefined;
+      const s = stream;
+      stream = undefined;
+      return new Promise<void>((resolve) => (s ? s.end(resolve) : resolve()));
     },
   };
 }

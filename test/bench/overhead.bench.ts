@@ -18,7 +18,9 @@ beforeAll(async () => {
   replica = await startReplica({ throttles: { read: null } });
   const env = { CLASSIC_MODELS_API_URL: replica.url, SSE_BEARER_TOKEN: TOKEN };
   stdio = await connectStdio(['serve-stdio'], env);
-  srv = await startHttpServer([], env);
+  // The per-token fair-use limit (300 calls a minute) would cap the measurement itself, and
+  // audit lines to a pipe this process is too busy to drain would measure the pipe.
+  srv = await startHttpServer(['--rate-limit', '0', '--audit-log', 'off'], env);
   viaMcp = await connectHttp(srv.url, 'mcp', TOKEN);
   viaSse = await connectHttp(srv.url, 'sse', TOKEN);
 });
