@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { deflateRawSync } from 'node:zlib';
 
 const outfile = 'dist/classic-models-mcp.js';
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -61,7 +62,7 @@ const lazyBuiltins = {
 };
 
 /** tools/list as the server computes it from the catalog, computed once here instead of at every start. */
-async function toolListing() {
+export async function toolListing() {
   const dir = mkdtempSync(join(tmpdir(), 'cm-build-'));
   const file = join(dir, 'listing.mjs');
   try {
@@ -109,10 +110,36 @@ export function bundleOptions(entry, outfile, define = {}) {
   };
 }
 
+/** The modules src/lazy.ts loads on demand, each bundled on its own and embedded as text. */
+const CHUNKS = { demo: 'src/demo/server.ts', diagnose: 'src/diagnose/login-check.ts', http: 'src/transports/http.ts' };
+
+async function chunkTexts(define) {
+  const out = {};
+  for (const [name, entry] of Object.entries(CHUNKS)) {
+    const options = bundleOptions(entry, `${name}.mjs`, define);
+    // Loaded from a data: URL, so it resolves built-ins against an absolute path of its own.
+    options.banner = { js: "import { createRequire as __cmCreateRequire } from 'node:module'; const require = __cmCreateRequire(process.execPath);" };
+    options.plugins = [trim];
+    const result = await build({ ...options, write: false });
+    // Compressed and base64: a short string with nothing to unescape is what V8 scans fastest.
+    out[name] = deflateRawSync(result.outputFiles[0].contents, { level: 9 }).toString('base64');
+  }
+  return out;
+}
+
 async function main() {
   const listing = await toolListing();
+  const define = { __VERSION__: JSON.stringify(pkg.version), __TOOL_LISTING__: JSON.stringify(listing) };
+  const chunks = await chunkTexts(define);
   rmSync('dist', { recursive: true, force: true });
-  await build(bundleOptions('src/cli.ts', outfile, { __VERSION__: JSON.stringify(pkg.version), __TOOL_LISTING__: JSON.stringify(listing) }));
+  const result = await build({
+    ...bundleOptions('src/cli.ts', outfile, { ...define, __BUNDLED__: 'true', __BUNDLED_CHUNKS__: JSON.stringify(chunks) }),
+    metafile: true,
+  });
+  // The point of the chunks is that the bundle does not also carry them as code.
+  const inputs = Object.keys(Object.values(result.metafile.outputs)[0].inputs);
+  const leaked = Object.values(CHUNKS).filter((entry) => inputs.includes(entry));
+  if (leaked.length) throw new Error(`build: ${leaked.join(', ')} ended up in the bundle as code; load them through src/lazy.ts`);
   chmodSync(outfile, 0o755);
   const kb = (statSync(outfile).size / 1024).toFixed(1);
   console.log(`built ${outfile} (${kb} KB)`);

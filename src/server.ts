@@ -11,6 +11,7 @@ import { ApiError } from './api/errors.js';
 import { formatToolError, UserInputError } from './tools/errors.js';
 import { selectTools } from './tools/registry.js';
 import { jsonSchema } from './tools/schemas.js';
+import type { Inflight } from './transports/inflight.js';
 
 const INSTRUCTIONS = `Tools for the Classic Models sample business database (product lines, products, offices, employees, customers, orders, payments, order lines).
 List tools shape results in the server; ask for just what answers the question:
@@ -79,33 +80,6 @@ export interface CallHooks {
   record?(e: { tool: string; outcome: Outcome; apiStatus?: number; ms: number; args: Record<string, unknown> }): void;
 }
 
-/** Tool calls under way across all sessions of a process. */
-export class Inflight {
-  private count = 0;
-  private waiters: (() => void)[] = [];
-  get size() {
-    return this.count;
-  }
-  async track<T>(p: Promise<T>): Promise<T> {
-    this.count++;
-    try {
-      return await p;
-    } finally {
-      if (--this.count === 0) for (const w of this.waiters.splice(0)) w();
-    }
-  }
-  /** Resolves when no call is under way, or after `ms`, whichever is first. */
-  idle(ms: number): Promise<void> {
-    if (this.count === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-}
 
 /**
  * One MCP server over the shared context. Transports create one per session; they all share

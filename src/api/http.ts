@@ -5,7 +5,9 @@ import { ApiError, messageFromBody, networkMessage, summarizeHtml } from './erro
 
 // HTTP and TLS are loaded on first use: a server that has not called the API yet (initialize,
 // tools/list) never pays the milliseconds node:http, node:https and node:tls cost at start-up.
-const load = createRequire(import.meta.url);
+// Any absolute path serves to resolve built-ins; import.meta.url would not inside a module that
+// build.mjs loads from a data: URL.
+const load = createRequire(process.execPath);
 let httpModule: typeof http | undefined;
 let httpsModule: typeof https | undefined;
 export const httpLib = (): typeof http => (httpModule ??= load('node:http') as typeof http);

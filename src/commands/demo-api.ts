@@ -1,3 +1,4 @@
+import { loadDemo } from '../lazy.js';
 import { int } from '../config/config.js';
 import { untilSignal } from './setup.js';
 import type { CommandDef } from './types.js';
@@ -18,7 +19,7 @@ export const demoApi: CommandDef = {
     const port = optionalInt(flags.port, '--port', 0, 65535) ?? 8000;
     const accessLifetimeSeconds = optionalInt(flags.accessLifetime, '--access-lifetime', 1, 86400 * 30);
     const host = typeof flags.host === 'string' ? flags.host : '127.0.0.1';
-    const { startReplica, DEMO_USERS } = await import('../demo/server.js');
+    const { startReplica, DEMO_USERS } = await loadDemo();
     let replica;
     try {
       replica = await startReplica({ host, port, accessLifetimeSeconds, apiKey: typeof flags.apiKey === 'string' ? flags.apiKey : undefined });

@@ -1,3 +1,4 @@
+import { loadDiagnose } from '../lazy.js';
 import { loadConfig, secretsOf } from '../config/config.js';
 import { createLogger, createScrubber } from '../log/logger.js';
 import { formatReport } from '../diagnose/report.js';
@@ -24,7 +25,7 @@ export const loginCheck: CommandDef = {
     const scrub = createScrubber([...secretsOf(loaded.config), sseToken]);
     const logger = createLogger(loaded.config.logLevel === 'debug' ? 'debug' : 'error', [...secretsOf(loaded.config), ...(sseToken ? [sseToken] : [])]);
     try {
-      const { loginCheck: check } = await import('../diagnose/login-check.js');
+      const { loginCheck: check } = await loadDiagnose();
       const report = await check(loaded, logger, { sseUrl: typeof flags.sseUrl === 'string' ? flags.sseUrl : undefined, sseToken });
       process.stdout.write(scrub(flags.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report)));
       return report.ok ? 0 : 1;

@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/config.js';
-import { buildSurface } from '../server.js';
+import { buildSurface, createMcpServer } from '../server.js';
+import { loadHttpTransport } from '../lazy.js';
 import { isLoopback } from '../transports/http-guard.js';
 import { withContext, untilSignal } from './setup.js';
 import { API_OPTIONS, DEMO_OPTION, TOOL_OPTIONS, type CommandDef } from './types.js';
@@ -42,16 +43,39 @@ export const serveSse: CommandDef = {
         }
         ctx.logger.warn(`SSE_BEARER_TOKEN is the default "${DEFAULT_TOKEN}": fine on loopback for a try, set your own before exposing the server`);
       }
-      const { openAuditLog } = await import('../audit/audit.js');
+      const { openAuditLog, auditArgs } = await import('../audit/audit.js');
       const audit = c.auditLog === 'off' ? undefined : openAuditLog(c.auditLog && c.auditLog !== '-' ? c.auditLog : undefined, c.auditArgs);
       if (audit) ctx.onClose.push(() => audit.close());
-      const { McpHttpServer } = await import('../transports/http.js');
+      const { McpHttpServer } = await loadHttpTransport();
       const surface = buildSurface({ readOnly: c.readOnly, toolsets: c.toolsets });
-      const server = new McpHttpServer(ctx, surface, {
+      const server = new McpHttpServer(ctx, {
         host: c.sseHost,
         port: c.ssePort,
         identities,
-        audit,
+        toolCount: surface.tools.length,
+        // Each session's MCP server acts as its token's identity, with fair use and an audit line per call.
+        createServer: (identity, inflight, sessionId) =>
+          createMcpServer(ctx, surface, {
+            maxResultBytes: c.maxResultBytes,
+            inflight,
+            api: identity.api,
+            hooks: {
+              admit: () => identities.admit(identity),
+              record: audit
+                ? (e) =>
+                    audit.write({
+                      time: new Date().toISOString(),
+                      identity: identity.id,
+                      session: sessionId(),
+                      tool: e.tool,
+                      outcome: e.outcome,
+                      api_status: e.apiStatus,
+                      duration_ms: e.ms,
+                      ...(audit.includeArgs ? { args: auditArgs(e.args) } : {}),
+                    })
+                : undefined,
+            },
+          }),
         allowedHosts: c.allowedHosts,
         allowedOrigins: c.allowedOrigins,
         maxSessions: c.maxSessions,

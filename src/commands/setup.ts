@@ -1,3 +1,4 @@
+import { loadDemo } from '../lazy.js';
 import { loadConfig, type Loaded } from '../config/config.js';
 import { closeContext, createContext, type AppContext } from '../context.js';
 
@@ -21,7 +22,7 @@ export async function setup(flags: Record<string, unknown>): Promise<AppContext>
  * data, which a server talking to a real API should not pay for at start-up.
  */
 export async function useDemo(loaded: Loaded): Promise<() => Promise<void>> {
-  const { startReplica, DEMO_USERS } = await import('../demo/server.js');
+  const { startReplica, DEMO_USERS } = await loadDemo();
   const replica = await startReplica({ host: '127.0.0.1', port: 0 });
   const demo = DEMO_USERS[0];
   loaded.config = { ...loaded.config, apiUrl: replica.url, username: demo.username, password: demo.password, apiKey: undefined };

@@ -6,18 +6,24 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AppContext } from '../context.js';
-import { createMcpServer, Inflight, type ToolSurface } from '../server.js';
-import { auditArgs, type AuditLog } from '../audit/audit.js';
 import type { Identities } from '../identity/identities.js';
 import type { Identity } from '../identity/tokens.js';
 import { checkOrigin, isLoopback, type Refusal } from './http-guard.js';
+import { Inflight } from './inflight.js';
 
 export interface HttpOptions {
   host: string;
   port: number;
-  /** Who may call, as whom, and how often. */
-  identities: Identities;
-  audit?: AuditLog;
+  /** Who may call, and as whom. */
+  identities: Pick<Identities, 'directory'>;
+  /**
+   * A fresh MCP server for a session acting as `identity` (given the tool-call tracker, and
+   * the session id once known). The caller owns the tools, limits and audit; this transport
+   * only carries messages.
+   */
+  createServer(identity: Identity, inflight: Inflight, sessionId: () => string | undefined): Server;
+  /** How many tools the servers offer, for /healthz. */
+  toolCount: number;
   allowedHosts: string[];
   allowedOrigins: string[];
   maxSessions: number;
@@ -56,7 +62,6 @@ export class McpHttpServer {
 
   constructor(
     private readonly ctx: AppContext,
-    private readonly surface: ToolSurface,
     private readonly o: HttpOptions,
   ) {
     this.http = http.createServer((req, res) => {
@@ -146,7 +151,7 @@ export class McpHttpServer {
       status: 'ok',
       version: this.ctx.version,
       sessions: this.sessions.size,
-      tools: this.surface.tools.length,
+      tools: this.o.toolCount,
       api: { url: this.ctx.config.apiUrl, reachable: api.reachable, status: api.status, latency_ms: api.ms, ...(api.error ? { error: api.error } : {}) },
     });
   }
@@ -222,30 +227,8 @@ export class McpHttpServer {
 
   // ---------------------------------------------------------------- sessions
 
-  /** An MCP server acting as `identity`, with its fair-use limit and audit line on every call. */
   private newServer(identity: Identity, sessionId: () => string | undefined) {
-    const { identities, audit } = this.o;
-    return createMcpServer(this.ctx, this.surface, {
-      maxResultBytes: this.ctx.config.maxResultBytes,
-      inflight: this.inflight,
-      api: identity.api,
-      hooks: {
-        admit: () => identities.admit(identity),
-        record: audit
-          ? (e) =>
-              audit.write({
-                time: new Date().toISOString(),
-                identity: identity.id,
-                session: sessionId(),
-                tool: e.tool,
-                outcome: e.outcome,
-                api_status: e.apiStatus,
-                duration_ms: e.ms,
-                ...(audit.includeArgs ? { args: auditArgs(e.args) } : {}),
-              })
-          : undefined,
-      },
-    });
+    return this.o.createServer(identity, this.inflight, sessionId);
   }
 
   private full(res: http.ServerResponse) {
