@@ -50,6 +50,31 @@ export async function loginCheck(loaded: Loaded, logger: Logger, opts: LoginChec
   const keyMode = Boolean(config.apiKey);
   let loggedIn = false;
 
+  /** DNS, TCP, TLS (for https) and HTTP, noting in `detail` what each found. */
+  async function reach(detail: string[]): Promise<{ detail: string[]; data: Record<string, unknown> }> {
+    const addresses = await resolveHost(host);
+    detail.push(`DNS: ${addresses.join(', ')}`);
+    await connectTcp(host, port, Math.min(config.timeoutMs, 5_000));
+    detail.push(`TCP: port ${port} open`);
+    const data: Record<string, unknown> = { addresses, port };
+    if (https) {
+      const cert = await handshake(host, port, config.sslVerify, Math.min(config.timeoutMs, 5_000));
+      detail.push(`TLS: certificate for ${cert.subject} from ${cert.issuer}, valid to ${cert.validTo}${cert.authorized ? '' : ' (NOT verified: SSL_VERIFY=false)'}`);
+      data.tls = cert;
+    }
+    const probe = await api.probe(Math.min(config.timeoutMs, 5_000));
+    if (!probe.reachable) throw new CheckFailure(`HTTP: ${probe.error}`, 'the port answers but not HTTP: check the scheme (http/https) of CLASSIC_MODELS_API_URL');
+    if (probe.html && probe.status === 404) {
+      throw new CheckFailure(
+        `HTTP: GET ${api.url(['auth', 'me']).pathname} answered an HTML 404: this is not the Classic Models API at ${config.apiUrl}`,
+        'wrong base URL or path prefix: CLASSIC_MODELS_API_URL is the address in front of /classic-models/api/ (behind a proxy, include its prefix, e.g. https://host/prefix)',
+      );
+    }
+    if (!probe.classic) throw new CheckFailure(`HTTP: GET auth/me/ answered ${probe.status}${probe.html ? ' with an HTML page' : ''}, not the API's JSON`, 'check that CLASSIC_MODELS_API_URL points at the Classic Models API (and no proxy or login page is in between)');
+    detail.push(`HTTP: a Classic Models API answers (${probe.status} from auth/me/ without credentials, ${probe.ms} ms)`);
+    return { detail, data: { ...data, http: probe } };
+  }
+
   const steps: Step[] = [
     {
       name: 'Configuration',
@@ -66,26 +91,13 @@ export async function loginCheck(loaded: Loaded, logger: Logger, opts: LoginChec
     {
       name: `Reach ${url.host}`,
       async run() {
-        const addresses = await resolveHost(host);
-        await connectTcp(host, port, Math.min(config.timeoutMs, 5_000));
-        const detail = [`DNS: ${addresses.join(', ')}`, `TCP: port ${port} open`];
-        const data: Record<string, unknown> = { addresses, port };
-        if (https) {
-          const cert = await handshake(host, port, config.sslVerify, Math.min(config.timeoutMs, 5_000));
-          detail.push(`TLS: certificate for ${cert.subject} from ${cert.issuer}, valid to ${cert.validTo}${cert.authorized ? '' : ' (NOT verified: SSL_VERIFY=false)'}`);
-          data.tls = cert;
+        const detail: string[] = [];
+        try {
+          return await reach(detail);
+        } catch (err) {
+          // A failure part-way still shows what worked before it (DNS and TCP fine, TLS not).
+          throw err instanceof CheckFailure ? new CheckFailure(err.message, err.hint, detail) : err;
         }
-        const probe = await api.probe(Math.min(config.timeoutMs, 5_000));
-        if (!probe.reachable) throw new CheckFailure(`HTTP: ${probe.error}`, 'the port answers but not HTTP: check the scheme (http/https) of CLASSIC_MODELS_API_URL');
-        if (probe.html && probe.status === 404) {
-          throw new CheckFailure(
-            `HTTP: GET ${api.url(['auth', 'me']).pathname} answered an HTML 404: this is not the Classic Models API at ${config.apiUrl}`,
-            'wrong base URL or path prefix: CLASSIC_MODELS_API_URL is the address in front of /classic-models/api/ (behind a proxy, include its prefix, e.g. https://host/prefix)',
-          );
-        }
-        if (!probe.classic) throw new CheckFailure(`HTTP: GET auth/me/ answered ${probe.status}${probe.html ? ' with an HTML page' : ''}, not the API's JSON`, 'check that CLASSIC_MODELS_API_URL points at the Classic Models API (and no proxy or login page is in between)');
-        detail.push(`HTTP: a Classic Models API answers (${probe.status} from auth/me/ without credentials, ${probe.ms} ms)`);
-        return { detail, data: { ...data, http: probe } };
       },
     },
     keyMode

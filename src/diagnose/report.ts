@@ -4,6 +4,8 @@ export class CheckFailure extends Error {
   constructor(
     message: string,
     readonly hint?: string,
+    /** What the check had found before it failed (DNS and TCP fine, then TLS failed…). */
+    readonly found: string[] = [],
   ) {
     super(message);
   }
@@ -41,7 +43,7 @@ export async function runSteps(steps: Step[], always?: Step): Promise<Report> {
       return true;
     } catch (err) {
       const f = err instanceof CheckFailure ? err : new CheckFailure((err as Error).message);
-      checks.push({ name: step.name, ok: false, ms: Math.round(performance.now() - started), detail: [f.message], hint: f.hint });
+      checks.push({ name: step.name, ok: false, ms: Math.round(performance.now() - started), detail: [f.message, ...f.found], hint: f.hint });
       return false;
     }
   };

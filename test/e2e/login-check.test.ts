@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startReplica, DEMO_USERS, type Replica, type ReplicaOptions } from '../../src/demo/server.js';
@@ -74,6 +79,28 @@ describe('login-check', () => {
     expect(res.status).toBe(1);
     expect(failedLine(res.stdout)).toContain(`cannot connect to 127.0.0.1:${port} (ECONNREFUSED)`);
     expect(res.stdout).toContain('hint: nothing listens there');
+  });
+
+  it.runIf(existsSync('/usr/bin/openssl'))('a self-signed certificate: the TLS check fails with the fix, and passes with SSL_VERIFY=false', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cm-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    const server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => res.end('hello'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const strict = await check({ CLASSIC_MODELS_API_URL: `https://127.0.0.1:${port}` });
+      expect(strict.status).toBe(1);
+      expect(failedLine(strict.stdout)).toMatch(/TLS handshake with 127\.0\.0\.1:\d+ failed \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_CERT_ALTNAME_INVALID)\)/);
+      expect(strict.stdout).toContain('NODE_EXTRA_CA_CERTS');
+      expect(strict.stdout).toContain('SSL_VERIFY=false');
+      const lax = await check({ CLASSIC_MODELS_API_URL: `https://127.0.0.1:${port}`, SSL_VERIFY: 'false' });
+      expect(lax.stdout).toContain('TLS: certificate for localhost from localhost');
+      expect(lax.stdout).toContain('(NOT verified: SSL_VERIFY=false)');
+      // Past TLS, this server is not the API, and the next check says so.
+      expect(failedLine(lax.stdout)).toContain('not the API');
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('wrong base path: an HTML 404 means a wrong base URL or prefix', async () => {

@@ -147,6 +147,17 @@ describe('serve-sse modes and lifecycle', () => {
     await s.stop();
   });
 
+  it('closes a session left idle past --session-idle-timeout', async () => {
+    const s = await startHttpServer(['--session-idle-timeout', '1s'], envFor(replica));
+    const client = await connectHttp(s.url, 'mcp', TOKEN);
+    await call(client, 'classic_models_whoami');
+    expect(JSON.parse((await raw(s.url, { path: '/healthz' })).body).sessions).toBe(1);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(JSON.parse((await raw(s.url, { path: '/healthz' })).body).sessions).toBe(0);
+    await client.close().catch(() => {});
+    await s.stop();
+  });
+
   it('refuses to start on 0.0.0.0 with the default token (exit 2)', async () => {
     const r = await runCliAsync(['serve-sse', '--host', '0.0.0.0', '--port', '0'], { env: { CLASSIC_MODELS_API_URL: replica.url } });
     expect(r.status).toBe(2);
