@@ -80,10 +80,10 @@ export interface CallHooks {
   record?(e: { tool: string; outcome: Outcome; apiStatus?: number; ms: number; args: Record<string, unknown> }): void;
 }
 
-
 /**
- * One MCP server over the shared context. Transports create one per session; they all share
- * the context's API client, hence one login and one token session for everyone.
+ * One MCP server over the shared context. Transports create one per session; sessions share
+ * the context's API client (one login, one token session for everyone) unless a users file
+ * gives a session its own identity's client.
  */
 export function createMcpServer(ctx: AppContext, surface: ToolSurface, opts: ServerOptions): Server {
   const server = new Server(
