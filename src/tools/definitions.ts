@@ -61,6 +61,9 @@ const hints = (kind: ToolKind): ToolAnnotations => ({
   openWorldHint: false,
 });
 
+/** The parameters naming one record: its key fields, as the API spells them. */
+const keyParams = (def: ResourceDef) => Object.fromEntries(def.key.map((k) => [k, keyInput(def.fields.find((f) => f.name === k)!)]));
+
 const keyText = (def: ResourceDef, key: Record<string, unknown>) =>
   def.key.length === 1 ? String(key[def.key[0]]) : `(${def.key.map((k) => `${k} ${key[k]}`).join(', ')})`;
 
@@ -134,14 +137,13 @@ function listTool(def: ResourceDef): ToolDef {
 // ---------------------------------------------------------------- get
 
 function getTool(def: ResourceDef): ToolDef {
-  const keyFields = def.key.map((k) => def.fields.find((f) => f.name === k)!);
   return {
     name: `classic_models_get_${def.singular}`,
     title: `Get a ${def.label}`,
     description: `One ${def.label} by ${def.key.join(' + ')}.`,
     kind: 'get',
     resource: def.name,
-    schemas: lazySchemas(() => z.strictObject(Object.fromEntries(keyFields.map((f) => [f.name, keyInput(f)]))), () => recordOutput(def)),
+    schemas: lazySchemas(() => z.strictObject(keyParams(def)), () => recordOutput(def)),
     annotations: hints('get'),
     async run(args, cx) {
       const what = `${def.label} ${keyText(def, args)}`;
@@ -178,7 +180,6 @@ function createTool(def: ResourceDef): ToolDef {
 }
 
 function updateTool(def: ResourceDef): ToolDef {
-  const keyFields = def.key.map((k) => def.fields.find((f) => f.name === k)!);
   const changeable = writableFields(def).filter((f) => !def.key.includes(f.name));
   return {
     name: `classic_models_update_${def.singular}`,
@@ -189,7 +190,7 @@ function updateTool(def: ResourceDef): ToolDef {
     schemas: lazySchemas(
       () =>
         z.strictObject({
-          ...Object.fromEntries(keyFields.map((f) => [f.name, keyInput(f)])),
+          ...keyParams(def),
           ...Object.fromEntries(changeable.map((f) => [f.name, fieldInput(f).optional()])),
         }),
       () => recordOutput(def),
@@ -207,7 +208,6 @@ function updateTool(def: ResourceDef): ToolDef {
 }
 
 function deleteTool(def: ResourceDef): ToolDef {
-  const keyFields = def.key.map((k) => def.fields.find((f) => f.name === k)!);
   const refs = referencesTo(def).map(({ child, rel }) => `${child.name}.${rel.field}`);
   return {
     name: `classic_models_delete_${def.singular}`,
@@ -215,7 +215,7 @@ function deleteTool(def: ResourceDef): ToolDef {
     description: `Delete one ${def.label}.${refs.length ? ` Refused while ${refs.join(', ')} point at it.` : ''}`,
     kind: 'delete',
     resource: def.name,
-    schemas: lazySchemas(() => z.strictObject(Object.fromEntries(keyFields.map((f) => [f.name, keyInput(f)]))), () => deleteOutput(def)),
+    schemas: lazySchemas(() => z.strictObject(keyParams(def)), () => deleteOutput(def)),
     annotations: hints('delete'),
     async run(args, cx) {
       const what = `${def.label} ${keyText(def, args)}`;
