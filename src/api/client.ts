@@ -90,6 +90,7 @@ export class ApiClient implements Api {
   updateCredentials(c: { password?: string; apiKey?: string }) {
     if (c.password !== undefined) this.o.password = c.password;
     if (c.apiKey !== undefined) this.o.apiKey = c.apiKey;
+    this.session.credentialsChanged();
   }
 
   /** The URL of a path under the API root: segments encoded, trailing slash always. */
@@ -136,9 +137,16 @@ export class ApiClient implements Api {
     this.agentInstance?.destroy();
   }
 
+  /** Closes the pooled idle sockets: after one turned out dead, its siblings likely are too. */
+  private dropIdleSockets() {
+    for (const list of Object.values(this.agentInstance?.freeSockets ?? {})) for (const socket of list ?? []) socket.destroy();
+  }
+
   /** One keep-alive pool for every request of this client, made with the first request. */
   private get agent(): http.Agent {
-    const options = { keepAlive: true, maxSockets: 32, maxFreeSockets: 16 };
+    // An idle socket is closed after 4 s, before most servers drop theirs (Node's 5 s, nginx's
+    // 75 s): a write, which is never retried, then rarely goes out on a socket already dead.
+    const options = { keepAlive: true, maxSockets: 32, maxFreeSockets: 16, timeout: 4_000 };
     return (this.agentInstance ??= this.root.protocol === 'https:' ? new (httpsLib().Agent)({ ...options, rejectUnauthorized: this.o.sslVerify }) : new (httpLib().Agent)(options));
   }
 
@@ -148,6 +156,7 @@ export class ApiClient implements Api {
     const useAuth = opts.auth !== false;
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     let authRetried = false;
+    let staleRetried = false;
     for (let attempt = 1; ; attempt++) {
       const headers: Record<string, string> = { Accept: 'application/json' };
       if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -166,6 +175,15 @@ export class ApiClient implements Api {
         res = await send({ method, url, headers, body, signal: opts.signal, timeoutMs: this.o.timeoutMs, agent: this.agent, baseUrl: this.baseUrl, path: rel });
       } catch (err) {
         this.o.logger.debug(`${method} ${rel} failed after ${(performance.now() - started).toFixed(0)} ms: ${(err as Error).message}`);
+        // A kept-alive socket the server had already closed (runserver and proxies drop idle
+        // ones; a restarted API drops all): the request never reached a live server, so a read
+        // goes again at once on a fresh socket. A write never does: it may have been processed.
+        if (method === 'GET' && !staleRetried && err instanceof ApiError && err.info.reusedSocket && (err.info.code === 'ECONNRESET' || err.info.code === 'EPIPE')) {
+          staleRetried = true;
+          attempt--;
+          this.dropIdleSockets();
+          continue;
+        }
         // Only reads are retried: a write that timed out may well have been applied. A read that
         // timed out is not either: the deadline already spent API_TIMEOUT_MS, and an API that
         // slow would make the caller wait three times as long for the same failure.

@@ -26,6 +26,8 @@ export class ApiError extends Error {
       retryAfter?: number;
       /** The low-level code: ECONNREFUSED, ENOTFOUND, DEPTH_ZERO_SELF_SIGNED_CERT, ... */
       code?: string;
+      /** The request went out on a kept-alive socket that an earlier request had used. */
+      reusedSocket?: boolean;
       /** For HTML error pages: the exception class named in the page title (IntegrityError). */
       exception?: string;
     },

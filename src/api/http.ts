@@ -51,7 +51,11 @@ export function send(o: SendOptions): Promise<RawResponse> {
       cleanup();
       reject(err);
     };
-    const req = mod.request(o.url, { method: o.method, headers: o.headers, agent: o.agent });
+    // Django's runserver cannot read a chunked body: it sees an empty one and then reads the chunk
+    // framing as the next request. So a body always goes out with its Content-Length, in one piece.
+    const payload = o.body === undefined ? undefined : Buffer.from(o.body, 'utf8');
+    const headers = payload ? { ...o.headers, 'Content-Length': String(payload.length) } : o.headers;
+    const req = mod.request(o.url, { method: o.method, headers, agent: o.agent });
     const timer = setTimeout(() => {
       fail(
         new ApiError(`the Classic Models API did not answer ${o.method} ${o.path} within ${o.timeoutMs} ms (API_TIMEOUT_MS)`, {
@@ -76,7 +80,7 @@ export function send(o: SendOptions): Promise<RawResponse> {
 
     req.on('error', (err: NodeJS.ErrnoException) => {
       const { kind, message, code } = networkMessage(err, o.baseUrl);
-      fail(new ApiError(message, { kind, status: 0, method: o.method, path: o.path, code }));
+      fail(new ApiError(message, { kind, status: 0, method: o.method, path: o.path, code, reusedSocket: req.reusedSocket }));
     });
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
@@ -102,8 +106,7 @@ export function send(o: SendOptions): Promise<RawResponse> {
         resolve({ status: res.statusCode ?? 0, headers: res.headers, data, isHtml: /html/i.test(type) || /^\s*<(!doctype|html)/i.test(text) });
       });
     });
-    if (o.body !== undefined) req.write(o.body);
-    req.end();
+    req.end(payload);
   });
 }
 

@@ -33,6 +33,8 @@ export interface SessionDeps {
   skewMs?: number;
   /** The longest Retry-After a login waits out within one call; longer ones fail the call. */
   maxLoginWaitMs?: number;
+  /** After credentials are refused, no login for this long (doubling per refusal, up to the cap). */
+  refusedBackoffMs?: { first: number; max: number };
 }
 
 const toToken = (raw: unknown): Token | undefined => {
@@ -56,6 +58,12 @@ export class TokenSession {
   private refresh?: Token;
   private pending?: Promise<string>;
   private loginBlockedUntil = 0;
+  /**
+   * The last refusal of our credentials. Until `until`, calls get its answer without a login:
+   * otherwise every tool call of every client would try the wrong password again, and 30
+   * clients send thousands of logins a minute into a 50-an-hour throttle (or an account lock).
+   */
+  private refusal?: { error: ApiError; until: number; backoffMs: number };
   user?: UserInfo;
   readonly stats: SessionStats = { logins: 0, refreshes: 0 };
 
@@ -81,6 +89,11 @@ export class TokenSession {
   async refreshNow(signal?: AbortSignal): Promise<string> {
     this.access = undefined;
     return this.renew(signal);
+  }
+
+  /** New credentials (SIGHUP, a rotated secret): the next call may log in at once. */
+  credentialsChanged() {
+    this.refusal = undefined;
   }
 
   /** Forgets both tokens (after logout), so the next call logs in. */
@@ -133,12 +146,15 @@ export class TokenSession {
   }
 
   private async login(): Promise<string> {
-    const wait = this.loginBlockedUntil - this.deps.now();
+    const now = this.deps.now();
+    const wait = this.loginBlockedUntil - now;
     if (wait > 0) throw throttled(Math.ceil(wait / 1000));
+    if (this.refusal && this.refusal.until > now) throw this.refusedAgain(this.refusal, now);
     for (let attempt = 1; ; attempt++) {
       try {
         const body = (await this.deps.post(['auth', 'login'], { username: this.deps.username, password: this.deps.password() })) as Record<string, unknown>;
         this.stats.logins++;
+        this.refusal = undefined;
         this.store(body);
         if (body.user && typeof body.user === 'object') this.user = body.user as UserInfo;
         this.deps.debug(`logged in as ${this.deps.username}`);
@@ -156,15 +172,25 @@ export class TokenSession {
           this.loginBlockedUntil = this.deps.now() + seconds * 1000;
           throw throttled(seconds);
         }
-        if (err.status === 400) {
-          throw new ApiError(`login as "${this.deps.username}" failed: ${err.message} (check API_USERNAME and API_PASSWORD)`, {
+        if (err.status === 400 || err.status === 401 || err.status === 403) {
+          const error = new ApiError(`login as "${this.deps.username}" failed: ${err.message} (check API_USERNAME and API_PASSWORD)`, {
             ...err.info,
             kind: 'auth',
           });
+          const { first, max } = this.deps.refusedBackoffMs ?? { first: 30_000, max: 15 * 60_000 };
+          const backoffMs = this.refusal ? Math.min(max, this.refusal.backoffMs * 2) : first;
+          this.refusal = { error, until: this.deps.now() + backoffMs, backoffMs };
+          this.deps.debug(`login refused; no new attempt for ${Math.round(backoffMs / 1000)} s`);
+          throw error;
         }
         throw err;
       }
     }
+  }
+
+  private refusedAgain(r: { error: ApiError; until: number }, now: number) {
+    const seconds = Math.ceil((r.until - now) / 1000);
+    return new ApiError(`${r.error.message}; next login attempt in ${seconds} s, or at once after SIGHUP with new credentials`, { ...r.error.info, retryAfter: seconds });
   }
 
   private store(body: Record<string, unknown>) {

@@ -51,3 +51,52 @@ export function notFoundPage(path: string): string {
 </html>
 `;
 }
+
+/**
+ * What Python's http.server answers to a line that is no request line (the chunk-size line of
+ * a chunked body runserver did not read): an HTTP/0.9 reply, a bare page with no status line,
+ * after which the connection is closed.
+ */
+export function badRequestSyntaxPage(line: string): string {
+  return `<!DOCTYPE HTML>
+<html lang="en">
+    <head>
+        <meta charset="utf-8">
+        <title>Error response</title>
+    </head>
+    <body>
+        <h1>Error response</h1>
+        <p>Error code: 400</p>
+        <p>Message: Bad request syntax ('${line}').</p>
+        <p>Error code explanation: 400 - Bad request syntax or unsupported method.</p>
+    </body>
+</html>
+`;
+}
+
+const REASONS: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 415: 'Unsupported Media Type', 429: 'Too Many Requests' };
+
+/** DRF's browsable API page (Accept: text/html, ?format=api, .api): the JSON answer inside HTML. */
+export function browsablePage(view: string, method: string, path: string, status: number, headers: Record<string, string>, body: unknown): string {
+  const meta = [`<b>HTTP ${status} ${REASONS[status] ?? ''}</b>`, ...Object.entries({ ...headers, 'Content-Type': 'application/json', Vary: 'Accept' }).map(([k, v]) => `<b>${escape(k)}:</b> <span class="lit">${escape(v)}</span>`)].join('\n');
+  return `<!DOCTYPE html>
+<html>
+  <head>
+    <meta http-equiv="Content-Type" content="text/html; charset=utf-8"/>
+    <meta name="robots" content="NONE,NOARCHIVE" />
+    <title>${escape(view)} – Django REST framework</title>
+  </head>
+  <body>
+    <div class="content-main" role="main" aria-label="main content">
+      <div class="page-header"><h1>${escape(view)}</h1></div>
+      <div class="request-info" aria-label="request info"><pre class="prettyprint"><b>${escape(method)}</b> ${escape(path)}</pre></div>
+      <div class="response-info" aria-label="response info">
+        <pre class="prettyprint"><span class="meta nocode">${meta}
+
+</span>${body === undefined ? '' : escape(JSON.stringify(body, null, 4))}</pre>
+      </div>
+    </div>
+  </body>
+</html>
+`;
+}

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { RESOURCES, type ResourceDef, type ResourceName } from '../catalog/resources.js';
 import { JwtSigner } from './jwt.js';
-import { debugErrorPage, notFoundPage } from './pages.js';
+import { badRequestSyntaxPage, browsablePage, debugErrorPage, notFoundPage } from './pages.js';
 import { Store, type Row } from './store.js';
 import { Throttle, type Rate } from '../limits/throttle.js';
 
@@ -84,7 +84,14 @@ interface Reply {
   body?: unknown;
   html?: string;
   headers?: Record<string, string>;
+  /** The DRF view that answered: its browsable HTML page is titled with this name. */
+  view?: string;
+  /** A format suffix (offices/1.json) that overrides ?format= and Accept. */
+  format?: Format;
 }
+
+/** How the client asked for the answer: DRF's renderers are JSON and the browsable HTML page. */
+type Format = 'json' | 'api' | 'unknown';
 
 const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ status, body, headers });
 const NOT_FOUND = () => json(404, { detail: 'Not found.' });
@@ -95,7 +102,7 @@ const ALLOW = {
   refresh: 'POST, OPTIONS',
   me: 'OPTIONS, GET',
   logout: 'OPTIONS, POST',
-  ratelimitdemo: 'GET, HEAD, OPTIONS',
+  ratelimitdemo: 'OPTIONS, GET',
   list: 'GET, POST, HEAD, OPTIONS',
   item: 'GET, PUT, PATCH, DELETE, HEAD, OPTIONS',
   lineItem: 'PUT, PATCH, DELETE, OPTIONS',
@@ -203,11 +210,19 @@ export class Replica {
     const url = new URL(req.url ?? '/', 'http://replica');
     const method = (req.method ?? 'GET').toUpperCase();
     let body: string;
+    let firstChunk: number;
     try {
-      body = await readBody(req);
+      ({ text: body, firstChunk } = await readBody(req));
     } catch {
       res.destroy();
       return;
+    }
+    // runserver cannot read a chunked body: the view sees an empty one, and the chunk framing is
+    // then read as the next request ("28" is no request line): an HTTP/0.9-style 400 page, and
+    // the connection closed. A client that sends chunked bodies must fail here as it does there.
+    if (/\bchunked\b/i.test(String(req.headers['transfer-encoding'] ?? ''))) {
+      body = '';
+      res.once('finish', () => req.socket.end(badRequestSyntaxPage(firstChunk.toString(16))));
     }
     this.stats.total++;
     const rel = url.pathname.startsWith(API_PREFIX) ? url.pathname.slice(API_PREFIX.length) : undefined;
@@ -236,7 +251,7 @@ export class Replica {
     } catch (err) {
       reply = { status: 500, html: debugErrorPage((err as Error).name || 'Exception', url.pathname, (err as Error).message) };
     }
-    send(res, method, reply);
+    send(res, method, render(reply, reply.format ?? negotiate(req, url), method, url));
   }
 
   private takeFault(method: string, rel: string): Fault | undefined {
@@ -269,14 +284,39 @@ export class Replica {
 
     if (segs[0] === 'auth' && segs.length === 2) return this.auth(segs[1], method, req, rawBody, url);
     if (segs[0] === 'schema' && segs.length === 1) return json(200, schemaDocument());
-    if (segs[0] === 'v1' && segs.length >= 2) {
-      const def = RESOURCES.find((r) => r.name === segs[1]);
-      if (def) {
-        const reply = this.resource(def, segs.slice(2), method, req, rawBody);
-        if (reply) return reply;
-      }
+    if (segs[0] === 'v1') {
+      const reply = this.v1(segs.slice(1), method, req, rawBody, url);
+      if (reply) return reply;
     }
     return { status: 404, html: notFoundPage(url.pathname) };
+  }
+
+  /**
+   * v1/ is a DRF DefaultRouter for the six single-key resources (an API root, and format
+   * suffixes such as offices/1.json) plus plain Django paths for payments and orderdetails,
+   * whose <int:...> converters make a non-numeric number an unknown route (an HTML 404).
+   */
+  private v1(rest: string[], method: string, req: http.IncomingMessage, rawBody: string, url: URL): Reply | undefined {
+    const last = rest.length ? rest[rest.length - 1] : '';
+    const suffix = /^(.*)\.([a-z0-9]+)$/.exec(last);
+    const def = RESOURCES.find((r) => r.name === (rest.length === 1 && suffix ? suffix[1] : rest[0]));
+    let format: Format | undefined;
+    if (suffix && (!def || def.key.length === 1)) {
+      format = suffix[2] === 'json' || suffix[2] === 'api' ? suffix[2] : 'unknown';
+      rest = [...rest.slice(0, -1), ...(suffix[1] ? [suffix[1]] : [])];
+    }
+    const reply = rest.length === 0 ? this.apiRoot(method, req, url) : def ? this.resource(def, rest.slice(1), method, req, rawBody) : undefined;
+    return reply && format ? { ...reply, format } : reply;
+  }
+
+  private apiRoot(method: string, req: http.IncomingMessage, url: URL): Reply {
+    const withAllow = (r: Reply): Reply => ({ ...r, view: 'Api Root', headers: { Allow: 'GET, HEAD, OPTIONS', ...r.headers } });
+    if (method === 'OPTIONS') return withAllow(json(200, { name: 'Api Root', description: 'The default basic root view for DefaultRouter', renders: ['application/json', 'text/html'], parses: PARSES }));
+    const who = this.authenticate(req);
+    if ('reply' in who) return withAllow(who.reply);
+    if (method !== 'GET' && method !== 'HEAD') return withAllow(notAllowed(method));
+    const origin = `http://${req.headers.host ?? url.host}`;
+    return withAllow(json(200, Object.fromEntries(RESOURCES.filter((r) => r.key.length === 1).map((r) => [r.name, `${origin}${API_PREFIX}v1/${r.name}`]))));
   }
 
   /** Whether the slashed form of these segments is a route (Django redirects only then). */
@@ -293,9 +333,10 @@ export class Replica {
     const ip = req.socket.remoteAddress ?? 'unknown';
     const allow = ALLOW[action === 'rate-limit-demo' ? 'ratelimitdemo' : (action as keyof typeof ALLOW)];
     if (!allow) return { status: 404, html: notFoundPage(url.pathname) };
-    const withAllow = (r: Reply): Reply => ({ ...r, headers: { Allow: allow, ...r.headers } });
+    const view = AUTH_VIEWS[action];
+    const withAllow = (r: Reply): Reply => ({ ...r, view, headers: { Allow: allow, ...r.headers } });
 
-    if (method === 'OPTIONS') return withAllow(json(200, { name: action }));
+    if (method === 'OPTIONS') return withAllow(json(200, { name: view, description: '', renders: ['application/json', 'text/html'], parses: PARSES }));
     const allowed = allow.split(', ').filter((m) => m !== 'OPTIONS');
     if (!allowed.includes(method)) return withAllow(notAllowed(method));
 
@@ -303,7 +344,7 @@ export class Replica {
       case 'login': {
         const t = this.throttle('login', `ip:${ip}`);
         if (t) return withAllow(t);
-        const parsed = parseJson(req, rawBody);
+        const parsed = parseBody(req, rawBody);
         if ('reply' in parsed) return withAllow(parsed.reply);
         const b = parsed.value as Record<string, unknown>;
         const errors: Record<string, string[]> = {};
@@ -325,7 +366,7 @@ export class Replica {
       case 'refresh': {
         const t = this.throttle('refresh', `ip:${ip}`);
         if (t) return withAllow(t);
-        const parsed = parseJson(req, rawBody);
+        const parsed = parseBody(req, rawBody);
         if ('reply' in parsed) return withAllow(parsed.reply);
         const token = (parsed.value as Record<string, unknown>).refresh;
         if (token === undefined) return withAllow(json(400, { refresh: ['This field is required.'] }));
@@ -355,7 +396,7 @@ export class Replica {
       case 'logout': {
         const who = this.authenticate(req);
         if ('reply' in who) return withAllow(who.reply);
-        const parsed = parseJson(req, rawBody);
+        const parsed = parseBody(req, rawBody);
         if ('reply' in parsed) return withAllow(parsed.reply);
         const token = (parsed.value as Record<string, unknown>).refresh;
         if (!token) return withAllow(json(400, { error: 'Refresh token is required' }));
@@ -367,7 +408,17 @@ export class Replica {
       default: {
         const t = this.throttle('ratelimitdemo', `ip:${ip}`);
         if (t) return withAllow(t);
-        return withAllow(json(200, { message: 'Request allowed. This endpoint allows 5 requests per minute.' }));
+        const throttle = this.throttles.ratelimitdemo;
+        const now = Date.now();
+        const headers: Record<string, string> = throttle
+          ? {
+              'X-RateLimit-Limit': String(throttle.rate.requests),
+              'X-RateLimit-Remaining': String(throttle.remaining(`ip:${ip}`, now)),
+              'X-RateLimit-Reset': String(Math.floor(now / 1000) + throttle.rate.periodSeconds),
+            }
+          : {};
+        const timestamp = new Date(now).toISOString().replace('Z', '000+00:00');
+        return withAllow(json(200, { message: 'Rate limit demo endpoint', rate_limit: '5 requests per minute per IP address', timestamp }, headers));
       }
     }
   }
@@ -379,8 +430,10 @@ export class Replica {
   private authenticate(req: http.IncomingMessage): { identity: Identity } | { reply: Reply } {
     const unauthorized = (body: unknown): { reply: Reply } => ({ reply: json(401, body, { 'WWW-Authenticate': 'X-API-Key' }) });
     const key = req.headers['x-api-key'];
-    if (typeof key === 'string') {
-      if (this.apiKey && safeEqual(key, this.apiKey)) return { identity: { kind: 'key' } };
+    // An empty header counts as none (the API checks `if not api_key`).
+    if (typeof key === 'string' && key !== '') {
+      if (!this.apiKey) return unauthorized({ detail: 'API key authentication is not configured on this server' });
+      if (safeEqual(key, this.apiKey)) return { identity: { kind: 'key' } };
       return unauthorized({ detail: 'Invalid API key' });
     }
     const header = req.headers.authorization;
@@ -410,8 +463,9 @@ export class Replica {
     const kind = this.classify(def, rest);
     if (!kind) return undefined;
     const allow = ALLOW[kind.allow];
-    const withAllow = (r: Reply): Reply => ({ ...r, headers: { Allow: allow, ...r.headers } });
-    if (method === 'OPTIONS') return withAllow(json(200, { name: def.label }));
+    const view = viewName(def, kind);
+    const withAllow = (r: Reply): Reply => ({ ...r, view, headers: { Allow: allow, ...r.headers } });
+    if (method === 'OPTIONS') return withAllow(json(200, { name: view, description: '', renders: ['application/json', 'text/html'], parses: PARSES }));
     const who = this.authenticate(req);
     if ('reply' in who) return withAllow(who.reply);
     if (!allow.split(', ').includes(method)) return withAllow(notAllowed(method));
@@ -421,7 +475,7 @@ export class Replica {
 
     let body: unknown = {};
     if (!reading && method !== 'DELETE') {
-      const parsed = parseJson(req, rawBody);
+      const parsed = parseBody(req, rawBody);
       if ('reply' in parsed) return withAllow(parsed.reply);
       body = parsed.value;
     }
@@ -430,6 +484,8 @@ export class Replica {
 
   private classify(def: ResourceDef, rest: string[]): { type: 'list' | 'item' | 'orderLines' | 'related'; key?: string[]; segment?: string; allow: keyof typeof ALLOW } | undefined {
     if (rest.length === 0) return { type: 'list', allow: 'list' };
+    // Django's <int:...> converter: the order or customer number must be digits to match at all.
+    if (def.key.length > 1 && !/^[0-9]+$/.test(rest[0])) return undefined;
     if (def.name === 'orderdetails') {
       if (rest.length === 1) return { type: 'orderLines', key: rest, allow: 'related' };
       if (rest.length === 2) return { type: 'item', key: rest, allow: 'lineItem' };
@@ -452,8 +508,7 @@ export class Replica {
         return json(201, this.store.insert(name, v.data));
       }
       case 'orderLines': {
-        const ordernumber = /^\d+$/.test(kind.key![0]) ? Number(kind.key![0]) : NaN;
-        const lines = this.store.where('orderdetails', 'ordernumber', ordernumber);
+        const lines = this.store.where('orderdetails', 'ordernumber', Number(kind.key![0]));
         if (!lines.length) return json(404, { detail: 'No order details found for this order number.' });
         return json(200, lines);
       }
@@ -495,11 +550,13 @@ export async function startReplica(options: ReplicaOptions = {}): Promise<Replic
 }
 
 function send(res: http.ServerResponse, method: string, reply: Reply) {
-  const headers: Record<string, string> = { Vary: 'Accept', ...reply.headers };
+  // DRF's answers vary by Accept; Django's own pages (404, 500, redirects) say nothing of it.
+  const headers: Record<string, string> = { ...(reply.html === undefined ? { Vary: 'Accept' } : {}), ...reply.headers };
   let payload = '';
   if (reply.html !== undefined) {
     payload = reply.html;
-    headers['Content-Type'] = 'text/html; charset=utf-8';
+    // Django's debug 404/500 pages say text/html; redirects and DRF's pages add the charset.
+    headers['Content-Type'] ??= reply.view === undefined && (reply.status === 404 || reply.status === 500) ? 'text/html' : 'text/html; charset=utf-8';
   } else if (reply.body !== undefined) {
     payload = JSON.stringify(reply.body);
     headers['Content-Type'] = 'application/json';
@@ -509,9 +566,19 @@ function send(res: http.ServerResponse, method: string, reply: Reply) {
   res.end(method === 'HEAD' ? undefined : payload);
 }
 
-function parseJson(req: http.IncomingMessage, raw: string): { value: unknown } | { reply: Reply } {
-  const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+const PARSES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
+
+/** DRF's three parsers, as the API configures them: JSON, HTML forms and multipart forms. */
+function parseBody(req: http.IncomingMessage, raw: string): { value: unknown } | { reply: Reply } {
+  const header = String(req.headers['content-type'] ?? '');
+  const type = header.split(';')[0].trim().toLowerCase();
   if (raw === '' && type === '') return { value: {} };
+  if (type === 'application/x-www-form-urlencoded') return { value: Object.fromEntries(new URLSearchParams(raw)) };
+  if (type === 'multipart/form-data') {
+    const boundary = /boundary="?([^";]+)"?/i.exec(header)?.[1];
+    if (!boundary) return { reply: json(400, { detail: 'Multipart form parse error - Invalid boundary in multipart: None' }) };
+    return { value: parseMultipart(raw, boundary) };
+  }
   if (type !== 'application/json') return { reply: json(415, { detail: `Unsupported media type "${type}" in request.` }) };
   if (raw.trim() === '') return { value: {} };
   try {
@@ -523,7 +590,19 @@ function parseJson(req: http.IncomingMessage, raw: string): { value: unknown } |
 
 const MAX_BODY = 2_621_440; // Django's DATA_UPLOAD_MAX_MEMORY_SIZE
 
-function readBody(req: http.IncomingMessage): Promise<string> {
+function parseMultipart(raw: string, boundary: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of raw.split(`--${boundary}`)) {
+    const split = part.indexOf('\r\n\r\n');
+    if (split < 0) continue;
+    const name = /name="([^"]*)"/i.exec(part.slice(0, split))?.[1];
+    if (name !== undefined) out[name] = part.slice(split + 4).replace(/\r\n$/, '');
+  }
+  return out;
+}
+
+/** The body, and the size of its first piece (a chunked body's first chunk-size line). */
+function readBody(req: http.IncomingMessage): Promise<{ text: string; firstChunk: number }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -532,10 +611,58 @@ function readBody(req: http.IncomingMessage): Promise<string> {
       if (size > MAX_BODY) reject(new Error('body too large'));
       else chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve({ text: Buffer.concat(chunks).toString('utf8'), firstChunk: chunks[0]?.length ?? 0 }));
     req.on('error', reject);
   });
 }
+
+/** The format asked for by ?format=, else by DRF's negotiation of the Accept header. */
+function negotiate(req: http.IncomingMessage, url: URL): Format {
+  const asked = url.searchParams.get('format');
+  if (asked !== null) return asked === 'json' || asked === 'api' ? asked : 'unknown';
+  // DRF ranks the Accept entries by specificity (not q) and, within a rank, tries its renderers
+  // in order, JSON first: a browser's Accept gets HTML, "text/html, application/json" gets JSON.
+  const ranks: string[][] = [[], [], [], []];
+  for (const entry of String(req.headers.accept ?? '*/*').split(',')) {
+    const [type, ...params] = entry.trim().toLowerCase().split(';');
+    const rank = type === '*/*' ? 0 : type.endsWith('/*') ? 1 : params.some((p) => !p.trim().startsWith('q=')) ? 3 : 2;
+    ranks[rank].push(type);
+  }
+  const matches = (type: string, renderer: string) => type === '*/*' || type === renderer || (type.endsWith('/*') && renderer.startsWith(type.slice(0, -1)));
+  for (const rank of ranks.reverse()) {
+    if (rank.some((t) => matches(t, 'application/json'))) return 'json';
+    if (rank.some((t) => matches(t, 'text/html'))) return 'api';
+  }
+  return 'json';
+}
+
+/** A DRF view's answer in the format asked for: JSON, its browsable HTML page, or a 404. */
+function render(reply: Reply, format: Format, method: string, url: URL): Reply {
+  if (reply.view === undefined || reply.html !== undefined || format === 'json') return reply;
+  if (format === 'unknown') return json(404, { detail: 'Not found.' }, reply.headers);
+  return {
+    status: reply.status,
+    headers: { ...reply.headers, Vary: 'Accept, Cookie' },
+    view: reply.view,
+    html: browsablePage(reply.view, method, url.pathname + url.search, reply.status, reply.headers ?? {}, reply.body),
+  };
+}
+
+/** DRF names its views after the viewset (Product Line List, Payment) or the action (Order details). */
+function viewName(def: ResourceDef, kind: { type: string; segment?: string }): string {
+  if (def.key.length > 1) return def.singular[0].toUpperCase() + def.singular.slice(1);
+  if (kind.type === 'related') return kind.segment![0].toUpperCase() + kind.segment!.slice(1).replace(/-/g, ' ');
+  const model = def.label.replace(/\b\w/g, (c) => c.toUpperCase());
+  return `${model} ${kind.type === 'list' ? 'List' : 'Instance'}`;
+}
+
+const AUTH_VIEWS: Record<string, string> = {
+  login: 'Custom Token Obtain Pair',
+  refresh: 'Custom Token Refresh',
+  me: 'Current User View',
+  logout: 'Logout View',
+  'rate-limit-demo': 'Rate Limit Demo View',
+};
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

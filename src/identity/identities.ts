@@ -72,7 +72,8 @@ export class Identities {
       throw err;
     }
     if (fresh.bearerTokens) this.ctx.config.bearerTokens = fresh.bearerTokens;
-    if (fresh.password !== undefined || fresh.apiKey !== undefined) this.ctx.api.updateCredentials({ password: fresh.password, apiKey: fresh.apiKey });
+    // Always: a SIGHUP also ends the back-off after refused credentials (someone fixed the account).
+    this.ctx.api.updateCredentials({ password: fresh.password, apiKey: fresh.apiKey });
     this.ctx.logger.addSecrets([...(fresh.bearerTokens ?? []), fresh.password, fresh.apiKey]);
     const read = Object.keys(fresh).map((k) => ({ bearerTokens: 'SSE_BEARER_TOKEN_FILE', password: 'API_PASSWORD_FILE', apiKey: 'API_KEY_FILE' })[k as 'password'] ?? k);
     if (this.ctx.config.usersFile) read.push(`users file (${this.users.size} users)`);

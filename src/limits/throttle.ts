@@ -27,6 +27,12 @@ export class Throttle {
     return undefined;
   }
 
+  /** Requests still allowed in the current window (the API's X-RateLimit-Remaining). */
+  remaining(identity: string, nowMs: number): number {
+    const period = this.rate.periodSeconds * 1000;
+    return Math.max(0, this.rate.requests - (this.history.get(identity) ?? []).filter((t) => t > nowMs - period).length);
+  }
+
   reset() {
     this.history.clear();
   }

@@ -298,13 +298,14 @@ describe('bad input and failures', () => {
     await short.stop();
   });
 
-  it('a failed login makes that call an isError with the reason; the next call tries again', async () => {
+  it('a refused login makes calls an isError with the reason, and no call tries again within the back-off', async () => {
     const s = await connectStdio(['serve-stdio'], envFor(replica, { API_PASSWORD: 'wrong-password' }));
     const logins = replica.routeCount('POST auth/login/');
     const first = await call(s.client, 'classic_models_list_offices');
     expect(first.text).toBe('Cannot sign in to the Classic Models API: login as "demo" failed: Invalid credentials (check API_USERNAME and API_PASSWORD)');
-    await call(s.client, 'classic_models_list_offices');
-    expect(replica.routeCount('POST auth/login/')).toBe(logins + 2);
+    const again = await Promise.all(Array.from({ length: 10 }, () => call(s.client, 'classic_models_list_offices')));
+    expect(again.every((r) => r.isError && /next login attempt in \d+ s/.test(r.text))).toBe(true);
+    expect(replica.routeCount('POST auth/login/')).toBe(logins + 1);
     expect(s.stderr()).not.toContain('wrong-password');
     await s.close();
   });

@@ -175,21 +175,52 @@ describe('ApiClient JWT session', () => {
     expect(nock.pendingMocks()).toEqual([]);
   });
 
-  it('invalid credentials fail the call with the reason, and the next call tries once more', async () => {
+  it('refused credentials: calls get the answer at once, the next login waits 30 s, doubling, and new credentials end the wait', async () => {
+    const c = clock();
     let logins = 0;
     nock(BASE)
       .post(`${ROOT}/auth/login/`)
-      .times(2)
+      .times(3)
       .reply(() => {
         logins++;
         return [400, { non_field_errors: ['Invalid credentials'] }];
       });
-    const api = client();
+    const api = client({ now: c.now });
     const e1 = await failure(api.request('GET', ['v1', 'offices']));
     expect(e1.message).toBe('login as "demo" failed: Invalid credentials (check API_USERNAME and API_PASSWORD)');
+    const concurrent = await Promise.all(Array.from({ length: 30 }, () => failure(api.request('GET', ['v1', 'offices']))));
     expect(logins).toBe(1);
+    expect(concurrent[0].message).toBe('login as "demo" failed: Invalid credentials (check API_USERNAME and API_PASSWORD); next login attempt in 30 s, or at once after SIGHUP with new credentials');
+    expect(concurrent[0].kind).toBe('auth');
+    c.advance(30_001);
     await failure(api.request('GET', ['v1', 'offices']));
     expect(logins).toBe(2);
+    c.advance(59_000);
+    expect((await failure(api.request('GET', ['v1', 'offices']))).message).toMatch(/next login attempt in 1 s/);
+    expect(logins).toBe(2);
+    api.updateCredentials({ password: 'fixed' });
+    await failure(api.request('GET', ['v1', 'offices']));
+    expect(logins).toBe(3);
+  });
+
+  it('sends every body with Content-Length and never chunked; bodiless requests carry neither', async () => {
+    const seen: Record<string, string | undefined>[] = [];
+    const note = function (this: { req: { headers: Record<string, string> } }) {
+      seen.push({ length: this.req.headers['content-length'], te: this.req.headers['transfer-encoding'] });
+      return [200, {}] as [number, object];
+    };
+    nock(BASE).post(`${ROOT}/v1/offices/`).reply(note).patch(`${ROOT}/v1/offices/1/`).reply(note).get(`${ROOT}/v1/offices/`).reply(note).delete(`${ROOT}/v1/offices/9/`).reply(note);
+    const api = client({ apiKey: 'k-123456' });
+    await api.request('POST', ['v1', 'offices'], { body: { city: 'Zürich' } });
+    await api.request('PATCH', ['v1', 'offices', '1'], { body: { city: 'x' } });
+    await api.request('GET', ['v1', 'offices']);
+    await api.request('DELETE', ['v1', 'offices', '9']);
+    expect(seen).toEqual([
+      { length: String(Buffer.byteLength('{"city":"Zürich"}')), te: undefined },
+      { length: '12', te: undefined },
+      { length: undefined, te: undefined },
+      { length: undefined, te: undefined },
+    ]);
   });
 
   it('API key mode sends X-API-Key on every request and never logs in', async () => {
