@@ -205,7 +205,7 @@ export class TokenSession {
 }
 
 const throttled = (seconds: number) =>
-  new ApiError(`login is throttled by the API (50 logins an hour); retry in ${seconds} s`, {
+  new ApiError(`login is throttled by the API (upstream allows 50 logins an hour per address); retry in ${seconds} s`, {
     kind: 'throttled',
     status: 429,
     method: 'POST',

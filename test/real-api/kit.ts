@@ -1,0 +1,148 @@
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * The real Classic Models API (../shared/realapi: the upstream Django project served by
+ * runserver over MariaDB), started per test file on a free loopback port. Absent in a user's
+ * clone, where the suite is skipped with one line saying so; CI sets CM_REAL_API=required.
+ */
+export const KIT = fileURLToPath(new URL('../../../shared/realapi/start.sh', import.meta.url));
+export const KIT_PRESENT = existsSync(KIT);
+export const API_KEY = 'test-api-key';
+
+export interface RealApiOptions {
+  accessLifetime?: number;
+  loginRate?: string;
+  readRate?: string;
+  port?: number;
+  /** Reload the sample data (only the global setup does, before any test runs). */
+  reset?: boolean;
+}
+
+export interface RealApi {
+  url: string;
+  port: number;
+  pid: number;
+  log: string;
+  options: RealApiOptions;
+  /** Requests in runserver's log: one line per request, e.g. `"POST /classic-models/api/auth/login/ HTTP/1.1" 200 636`. */
+  count(method: string, path: string): number;
+  logins(): number;
+  refreshes(): number;
+  stop(): Promise<void>;
+  /** Starts it again on the same port (same database, same signing key: tokens stay valid). */
+  start(): Promise<void>;
+}
+
+function run(args: string[]): Promise<{ url: string; pid: number; log: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [KIT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line));
+      else reject(new Error(`start.sh ${args.join(' ')} failed (${code}): ${err.slice(-2000)}`));
+    });
+  });
+}
+
+const flags = (o: RealApiOptions, port: number) => [
+  '--port',
+  String(port),
+  ...(o.accessLifetime ? ['--access-lifetime', String(o.accessLifetime)] : []),
+  '--login-rate',
+  o.loginRate ?? '100000/hour',
+  ...(o.readRate ? ['--read-rate', o.readRate] : []),
+  ...(o.reset ? ['--reset'] : []),
+];
+
+export async function startRealApi(options: RealApiOptions = {}): Promise<RealApi> {
+  const first = await run(flags(options, options.port ?? 0));
+  const port = Number(new URL(first.url).port);
+  let pid = first.pid;
+  const lines = () => (existsSync(first.log) ? readFileSync(first.log, 'utf8').split('\n') : []);
+  const api: RealApi = {
+    url: first.url,
+    port,
+    get pid() {
+      return pid;
+    },
+    log: first.log,
+    options,
+    count: (method, path) => lines().filter((l) => l.includes(`"${method} /classic-models/api/${path} HTTP/1.1"`)).length,
+    logins: () => api.count('POST', 'auth/login/'),
+    refreshes: () => api.count('POST', 'auth/refresh/'),
+    async stop() {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        return;
+      }
+      for (let i = 0; i < 100; i++) {
+        try {
+          process.kill(pid, 0);
+        } catch {
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      process.kill(pid, 'SIGKILL');
+    },
+    async start() {
+      // start.sh starts the log afresh: counts after a restart are the new process's.
+      pid = (await run([...flags({ ...options, reset: false }, port), '--log', first.log])).pid;
+    },
+  };
+  return api;
+}
+
+/** A user of its own for a test (signup is part of the API), so its tokens and throttles are its alone. */
+export async function signUp(api: RealApi, purpose: string): Promise<{ username: string; password: string }> {
+  const username = `rt_${purpose}_${randomBytes(3).toString('hex')}`;
+  const password = `pw-${randomBytes(8).toString('hex')}`;
+  const res = await fetch(`${api.url}/classic-models/api/auth/signup/`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username, password, password_confirm: password, email: `${username}@example.test`, first_name: 'Real', last_name: 'Test' }),
+  });
+  if (res.status !== 201) throw new Error(`signup ${username}: ${res.status} ${await res.text()}`);
+  return { username, password };
+}
+
+/** SQL on the kit's MariaDB (the database every instance serves), as root over the local socket. */
+export function sql(statement: string): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile('mysql', ['-uroot', '-N', '-B', 'classicmodels', '-e', statement], (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout))),
+  );
+}
+
+/** Blacklists every refresh token the user holds, the way the API does after a rotation. */
+export const blacklistRefreshTokens = (username: string) =>
+  sql(`INSERT INTO token_blacklist_blacklistedtoken (token_id, blacklisted_at)
+       SELECT o.id, NOW() FROM token_blacklist_outstandingtoken o JOIN auth_user u ON u.id = o.user_id
+       WHERE u.username = '${username.replace(/[^\w]/g, '')}' AND o.id NOT IN (SELECT token_id FROM token_blacklist_blacklistedtoken)`);
+
+/** A direct call to the API with the API key, for setup, cross-checks and cleanup. */
+export async function direct(api: RealApi, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${api.url}/classic-models/api/${path}`, {
+    method,
+    headers: { 'X-API-Key': API_KEY, Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: res.headers.get('content-type')?.includes('json') && text ? JSON.parse(text) : text };
+}
+
+/** The MCP server's environment for an instance. */
+export const envFor = (api: RealApi, extra: Record<string, string> = {}): Record<string, string> => ({
+  CLASSIC_MODELS_API_URL: api.url,
+  API_USERNAME: 'demo',
+  API_PASSWORD: 'demo123',
+  LOG_LEVEL: 'warn',
+  ...extra,
+});
