@@ -355,9 +355,10 @@ export class Replica {
           else if (String(b[f]) === '') errors[f] = ['This field may not be blank.'];
         }
         if (Object.keys(errors).length) return withAllow(json(400, errors));
-        const user = this.users.find((u) => u.username === String(b.username).trim() && u.password === String(b.password));
+        // Django's ModelBackend refuses inactive users before the API's own "disabled" check can
+        // run, so a disabled account is answered exactly like a wrong password.
+        const user = this.users.find((u) => u.username === String(b.username).trim() && u.password === String(b.password) && u.is_active);
         if (!user) return withAllow(json(400, { non_field_errors: ['Invalid credentials'] }));
-        if (!user.is_active) return withAllow(json(400, { non_field_errors: ['User account is disabled.'] }));
         this.stats.logins++;
         const access = this.signer.sign('access', user.id, this.accessLifetimeSeconds).token;
         const refresh = this.signer.sign('refresh', user.id, this.refreshLifetimeSeconds).token;

@@ -27,7 +27,7 @@ function loginFailure(err: unknown, config: Config): CheckFailure {
     const wait = err.info.retryAfter;
     return new CheckFailure(`the API throttled the login (429)${wait !== undefined ? `: retry in ${wait} s` : ''}`, `the API allows 50 logins an hour per address; wait${wait !== undefined ? ` ${wait} s` : ''} before trying again, and make sure no process is logging in in a loop`);
   }
-  if (/Invalid credentials/i.test(body)) return new CheckFailure(`the API rejected the credentials of user "${config.username}" (Invalid credentials)`, 'check API_USERNAME and API_PASSWORD');
+  if (/Invalid credentials/i.test(body)) return new CheckFailure(`the API rejected the credentials of user "${config.username}" (Invalid credentials)`, 'check API_USERNAME and API_PASSWORD; the API answers a disabled account the same way');
   if (/disabled|inactive/i.test(body)) return new CheckFailure(`the account "${config.username}" is disabled`, 'ask an administrator of the Classic Models API to re-activate it, or use another account');
   if (/may not be blank|is required/i.test(body)) return new CheckFailure(`the login was sent without a username or password: ${err.message.replace(/^login as "[^"]*" failed: /, '')}`, 'set API_USERNAME and API_PASSWORD (environment or .env)');
   if (err.kind === 'tls') return new CheckFailure(err.message, 'set SSL_VERIFY=false for a self-signed certificate, or NODE_EXTRA_CA_CERTS=/path/ca.pem');

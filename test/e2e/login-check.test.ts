@@ -63,11 +63,12 @@ describe('login-check', () => {
     expect(res.stdout).not.toContain('✓ Tokens');
   });
 
-  it('disabled account', async () => {
+  it('disabled account: the API answers it like a wrong password, and the hint says so', async () => {
     const r = await api();
     const res = await check({ CLASSIC_MODELS_API_URL: r.url, API_USERNAME: 'retired' });
     expect(res.status).toBe(1);
-    expect(failedLine(res.stdout)).toContain('the account "retired" is disabled');
+    expect(failedLine(res.stdout)).toContain('the API rejected the credentials of user "retired" (Invalid credentials)');
+    expect(res.stdout).toContain('the API answers a disabled account the same way');
   });
 
   it('API down: connection refused, with the hint to start it (or use --demo)', async () => {
@@ -150,7 +151,7 @@ describe('login-check', () => {
     expect(report.ok).toBe(false);
     const failed = report.checks.find((c: { ok: boolean }) => !c.ok);
     expect(failed.name).toBe('Login');
-    expect(failed.hint).toBe('check API_USERNAME and API_PASSWORD');
+    expect(failed.hint).toBe('check API_USERNAME and API_PASSWORD; the API answers a disabled account the same way');
     expect(report.checks[0].data.password).toEqual({ value: '***** (set, 6 chars)', source: 'env', name: 'API_PASSWORD' });
   });
 
