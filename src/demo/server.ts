@@ -285,7 +285,7 @@ export class Replica {
     if (segs[0] === 'auth' && segs.length === 2) return this.auth(segs[1], method, req, rawBody, url);
     if (segs[0] === 'schema' && segs.length === 1) return json(200, schemaDocument());
     if (segs[0] === 'v1') {
-      const reply = this.v1(segs.slice(1), method, req, rawBody, url);
+      const reply = this.v1(segs.slice(1), method, req, rawBody, url, negotiate(req, url));
       if (reply) return reply;
     }
     return { status: 404, html: notFoundPage(url.pathname) };
@@ -296,7 +296,7 @@ export class Replica {
    * suffixes such as offices/1.json) plus plain Django paths for payments and orderdetails,
    * whose <int:...> converters make a non-numeric number an unknown route (an HTML 404).
    */
-  private v1(rest: string[], method: string, req: http.IncomingMessage, rawBody: string, url: URL): Reply | undefined {
+  private v1(rest: string[], method: string, req: http.IncomingMessage, rawBody: string, url: URL, negotiated: Format): Reply | undefined {
     const last = rest.length ? rest[rest.length - 1] : '';
     const suffix = /^(.*)\.([a-z0-9]+)$/.exec(last);
     const def = RESOURCES.find((r) => r.name === (rest.length === 1 && suffix ? suffix[1] : rest[0]));
@@ -305,18 +305,18 @@ export class Replica {
       format = suffix[2] === 'json' || suffix[2] === 'api' ? suffix[2] : 'unknown';
       rest = [...rest.slice(0, -1), ...(suffix[1] ? [suffix[1]] : [])];
     }
-    const reply = rest.length === 0 ? this.apiRoot(method, req, url) : def ? this.resource(def, rest.slice(1), method, req, rawBody) : undefined;
+    const reply = rest.length === 0 ? this.apiRoot(method, req, url, suffix ? `.${suffix[2]}` : '') : def ? this.resource(def, rest.slice(1), method, req, rawBody, format ?? negotiated) : undefined;
     return reply && format ? { ...reply, format } : reply;
   }
 
-  private apiRoot(method: string, req: http.IncomingMessage, url: URL): Reply {
+  private apiRoot(method: string, req: http.IncomingMessage, url: URL, suffix: string): Reply {
     const withAllow = (r: Reply): Reply => ({ ...r, view: 'Api Root', headers: { Allow: 'GET, HEAD, OPTIONS', ...r.headers } });
     if (method === 'OPTIONS') return withAllow(json(200, { name: 'Api Root', description: 'The default basic root view for DefaultRouter', renders: ['application/json', 'text/html'], parses: PARSES }));
     const who = this.authenticate(req);
     if ('reply' in who) return withAllow(who.reply);
     if (method !== 'GET' && method !== 'HEAD') return withAllow(notAllowed(method));
     const origin = `http://${req.headers.host ?? url.host}`;
-    return withAllow(json(200, Object.fromEntries(RESOURCES.filter((r) => r.key.length === 1).map((r) => [r.name, `${origin}${API_PREFIX}v1/${r.name}`]))));
+    return withAllow(json(200, Object.fromEntries(RESOURCES.filter((r) => r.key.length === 1).map((r) => [r.name, `${origin}${API_PREFIX}v1/${r.name}${suffix}`]))));
   }
 
   /** Whether the slashed form of these segments is a route (Django redirects only then). */
@@ -336,14 +336,22 @@ export class Replica {
     const view = AUTH_VIEWS[action];
     const withAllow = (r: Reply): Reply => ({ ...r, view, headers: { Allow: allow, ...r.headers } });
 
+    // DRF authenticates, checks permissions and throttles before it looks at the method.
+    let who: { identity: Identity } | undefined;
+    if (action === 'me' || action === 'logout') {
+      const checked = this.authenticate(req);
+      if ('reply' in checked) return withAllow(checked.reply);
+      who = checked;
+    }
+    const scope = ({ login: 'login', refresh: 'refresh', me: 'me', 'rate-limit-demo': 'ratelimitdemo' } as const)[action as 'login'];
+    const t = scope && this.throttle(scope, who ? identityKey(who.identity) : `ip:${ip}`);
+    if (t) return withAllow(t);
     if (method === 'OPTIONS') return withAllow(json(200, { name: view, description: '', renders: ['application/json', 'text/html'], parses: PARSES }));
     const allowed = allow.split(', ').filter((m) => m !== 'OPTIONS');
     if (!allowed.includes(method)) return withAllow(notAllowed(method));
 
     switch (action) {
       case 'login': {
-        const t = this.throttle('login', `ip:${ip}`);
-        if (t) return withAllow(t);
         const parsed = parseBody(req, rawBody);
         if ('reply' in parsed) return withAllow(parsed.reply);
         const b = parsed.value as Record<string, unknown>;
@@ -365,8 +373,6 @@ export class Replica {
         return withAllow(json(200, { access, refresh, user: publicUser(user) }));
       }
       case 'refresh': {
-        const t = this.throttle('refresh', `ip:${ip}`);
-        if (t) return withAllow(t);
         const parsed = parseBody(req, rawBody);
         if ('reply' in parsed) return withAllow(parsed.reply);
         const token = (parsed.value as Record<string, unknown>).refresh;
@@ -387,16 +393,10 @@ export class Replica {
         );
       }
       case 'me': {
-        const who = this.authenticate(req);
-        if ('reply' in who) return withAllow(who.reply);
-        const t = this.throttle('me', identityKey(who.identity));
-        if (t) return withAllow(t);
-        if (who.identity.kind === 'key') return withAllow(json(200, { id: null, username: 'system_api_key', is_active: false }));
-        return withAllow(json(200, publicUser(who.identity.user)));
+        if (who!.identity.kind === 'key') return withAllow(json(200, { id: null, username: 'system_api_key', is_active: false }));
+        return withAllow(json(200, publicUser(who!.identity.user)));
       }
       case 'logout': {
-        const who = this.authenticate(req);
-        if ('reply' in who) return withAllow(who.reply);
         const parsed = parseBody(req, rawBody);
         if ('reply' in parsed) return withAllow(parsed.reply);
         const token = (parsed.value as Record<string, unknown>).refresh;
@@ -407,8 +407,6 @@ export class Replica {
         return withAllow(json(200, { message: 'Successfully logged out' }));
       }
       default: {
-        const t = this.throttle('ratelimitdemo', `ip:${ip}`);
-        if (t) return withAllow(t);
         const throttle = this.throttles.ratelimitdemo;
         const now = Date.now();
         const headers: Record<string, string> = throttle
@@ -453,26 +451,41 @@ export class Replica {
   }
 
   private throttle(scope: ThrottleScope, identity: string): Reply | undefined {
-    const wait = this.throttles[scope]?.hit(identity, Date.now());
-    if (wait === undefined) return undefined;
+    return this.throttleAll([scope], identity);
+  }
+
+  /** DRF asks every throttle of a view (each records the request) and waits for the longest. */
+  private throttleAll(scopes: ThrottleScope[], identity: string): Reply | undefined {
+    const now = Date.now();
+    const waits = scopes.map((s) => this.throttles[s]?.hit(identity, now)).filter((w): w is number => w !== undefined);
+    if (!waits.length) return undefined;
+    const wait = Math.max(...waits);
     return json(429, { detail: `Request was throttled. Expected available in ${wait} seconds.` }, { 'Retry-After': String(wait) });
   }
 
   // ---------------------------------------------------------------- resources
 
-  private resource(def: ResourceDef, rest: string[], method: string, req: http.IncomingMessage, rawBody: string): Reply | undefined {
+  private resource(def: ResourceDef, rest: string[], method: string, req: http.IncomingMessage, rawBody: string, format: Format): Reply | undefined {
     const kind = this.classify(def, rest);
     if (!kind) return undefined;
     const allow = ALLOW[kind.allow];
     const view = viewName(def, kind);
-    const withAllow = (r: Reply): Reply => ({ ...r, view, headers: { Allow: allow, ...r.headers } });
-    if (method === 'OPTIONS') return withAllow(json(200, { name: view, description: '', renders: ['application/json', 'text/html'], parses: PARSES }));
+    // An exception that escapes the view (IntegrityError) is Django's page, without DRF's headers.
+    const withAllow = (r: Reply): Reply => (r.html !== undefined ? r : { ...r, view, headers: { Allow: allow, ...r.headers } });
+    // DRF's order: content negotiation, authentication, permissions, throttles, then the method.
+    if (format === 'unknown') return withAllow(json(404, { detail: 'Not found.' }));
     const who = this.authenticate(req);
     if ('reply' in who) return withAllow(who.reply);
-    if (!allow.split(', ').includes(method)) return withAllow(notAllowed(method));
     const reading = method === 'GET' || method === 'HEAD';
-    const t = this.throttle(reading ? 'read' : 'write', identityKey(who.identity));
+    // The API's ReadThrottle skips the write actions and its WriteThrottle skips list and
+    // retrieve, so relationship GETs (customers/103/orders/), OPTIONS and unmapped methods
+    // count against both: 200 a minute, not 1000, for those reads.
+    const mapped = allow.split(', ').includes(method) && method !== 'OPTIONS';
+    const scopes: ThrottleScope[] = !mapped || kind.type === 'related' ? ['read', 'write'] : [reading ? 'read' : 'write'];
+    const t = this.throttleAll(scopes, identityKey(who.identity));
     if (t) return withAllow(t);
+    if (method === 'OPTIONS') return withAllow(json(200, { name: view, description: '', renders: ['application/json', 'text/html'], parses: PARSES }));
+    if (!mapped) return withAllow(notAllowed(method));
 
     let body: unknown = {};
     if (!reading && method !== 'DELETE') {

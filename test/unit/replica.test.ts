@@ -188,14 +188,14 @@ describe('replica auth', () => {
     expect(replica.routeCount('POST auth/login/')).toBe(4);
   });
 
-  it('knows a second user, and tells a disabled account apart', async () => {
+  it("knows a second user, and answers a disabled account like a wrong password (Django's ModelBackend refuses inactive users first)", async () => {
     await start({
       users: [
         { id: 1, username: 'demo', password: 'demo123', email: '', first_name: '', last_name: '', is_active: true, date_joined: '' },
         { id: 3, username: 'gone', password: 'gone123', email: '', first_name: '', last_name: '', is_active: false, date_joined: '' },
       ],
     });
-    expect((await login('gone', 'gone123')).non_field_errors).toEqual(['User account is disabled.']);
+    expect((await login('gone', 'gone123')).non_field_errors).toEqual(['Invalid credentials']);
     await replica.stop();
     await start();
     expect((await login('analyst', 'analyst123')).user.username).toBe('analyst');
