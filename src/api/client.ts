@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from '../log/logger.js';
 import { ApiError } from './errors.js';
 import { errorFromResponse, httpLib, httpsLib, retryAfterSeconds, send, type Method, type RawResponse } from './http.js';
@@ -147,7 +148,9 @@ export class ApiClient implements Api {
     // An idle socket is closed after 4 s, before most servers drop theirs (Node's 5 s, nginx's
     // 75 s): a write, which is never retried, then rarely goes out on a socket already dead.
     const options = { keepAlive: true, maxSockets: 32, maxFreeSockets: 16, timeout: 4_000 };
-    return (this.agentInstance ??= this.root.protocol === 'https:' ? new (httpsLib().Agent)({ ...options, rejectUnauthorized: this.o.sslVerify }) : new (httpLib().Agent)(options));
+    return (this.agentInstance ??= dropSocketsThatTalkWhileIdle(
+      this.root.protocol === 'https:' ? new (httpsLib().Agent)({ ...options, rejectUnauthorized: this.o.sslVerify }) : new (httpLib().Agent)(options),
+    ));
   }
 
   private async exchange(method: Method, path: (string | number)[], opts: RequestOptions): Promise<unknown> {
@@ -178,7 +181,7 @@ export class ApiClient implements Api {
         // A kept-alive socket the server had already closed (runserver and proxies drop idle
         // ones; a restarted API drops all): the request never reached a live server, so a read
         // goes again at once on a fresh socket. A write never does: it may have been processed.
-        if (method === 'GET' && !staleRetried && err instanceof ApiError && err.info.reusedSocket && (err.info.code === 'ECONNRESET' || err.info.code === 'EPIPE')) {
+        if (method === 'GET' && !staleRetried && err instanceof ApiError && err.info.reusedSocket && /^(ECONNRESET|EPIPE|HPE_)/.test(err.info.code ?? '')) {
           staleRetried = true;
           attempt--;
           this.dropIdleSockets();
@@ -226,4 +229,28 @@ export class ApiClient implements Api {
     if (signal?.aborted) return;
     await this.sleep(ms);
   }
+}
+
+/**
+ * A server says nothing on an idle kept-alive socket unless something went wrong: runserver,
+ * for one, answers a request line it could not parse (the framing of a chunked body) with an
+ * HTTP/0.9 error page and closes. Left in the pool, such a socket would hand those bytes to the
+ * next request as its answer. So a socket that speaks while idle is closed at once.
+ */
+function dropSocketsThatTalkWhileIdle<A extends http.Agent>(agent: A): A {
+  const onIdleData = function (this: Socket) {
+    this.destroy();
+  };
+  const keep = agent.keepSocketAlive.bind(agent);
+  const reuse = agent.reuseSocket.bind(agent);
+  agent.keepSocketAlive = (socket) => {
+    const kept = keep(socket) as unknown as boolean;
+    if (kept) socket.on('data', onIdleData);
+    return kept;
+  };
+  agent.reuseSocket = (socket, req) => {
+    socket.off('data', onIdleData);
+    reuse(socket, req);
+  };
+  return agent;
 }

@@ -1,0 +1,81 @@
+import net, { type AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { ApiClient } from '../../src/api/client.js';
+import { ApiError } from '../../src/api/errors.js';
+import { createLogger } from '../../src/log/logger.js';
+
+/**
+ * Kept-alive sockets, on real sockets: nock (in api-client.test.ts) replaces node:http's
+ * requests, and with them the agent's socket reuse these tests are about.
+ */
+const apiKeyClient = (o: { baseUrl: string }) =>
+  new ApiClient({ baseUrl: o.baseUrl, username: 'demo', password: 'x', apiKey: 'key-abc', timeoutMs: 2_000, sslVerify: true, logger: createLogger('error', []), sleep: async () => {} });
+
+async function failure(p: Promise<unknown>): Promise<ApiError> {
+  try {
+    await p;
+  } catch (e) {
+    return e as ApiError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('kept-alive sockets', () => {
+  /**
+   * A raw server that answers each connection's first request and then drops the connection at
+   * the next one without answering: what a kept-alive socket looks like when the server closed
+   * it while idle (runserver restarted, a proxy's keep-alive timeout). It counts requests seen.
+   */
+  async function oneRequestPerSocket(extra = '') {
+    const seen: string[] = [];
+    const server = net.createServer((socket) => {
+      let served = 0;
+      socket.on('data', (d) => {
+        const line = String(d).split('\r\n')[0];
+        seen.push(line);
+        if (served++ > 0) return socket.destroy();
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]`);
+        // runserver writes its error page once it has read the bad line, after the answer.
+        if (extra) setTimeout(() => socket.write(extra), 10);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { url, seen, close: () => new Promise((r) => server.close(r)) };
+  }
+
+  it('a read on a kept-alive socket the server had closed goes again, once, on a fresh socket', async () => {
+    const s = await oneRequestPerSocket();
+    const api = apiKeyClient({ baseUrl: s.url });
+    await api.request('GET', ['v1', 'offices']);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await api.request('GET', ['v1', 'offices'])).toEqual([]);
+    expect(s.seen).toEqual(['GET /classic-models/api/v1/offices/ HTTP/1.1', 'GET /classic-models/api/v1/offices/ HTTP/1.1', 'GET /classic-models/api/v1/offices/ HTTP/1.1']);
+    api.close();
+    await s.close();
+  });
+
+  it('a write on such a socket is never sent again: it may have been processed', async () => {
+    const s = await oneRequestPerSocket();
+    const api = apiKeyClient({ baseUrl: s.url });
+    await api.request('GET', ['v1', 'offices']);
+    await new Promise((r) => setTimeout(r, 20));
+    const err = await failure(api.request('POST', ['v1', 'offices'], { body: { city: 'x' } }));
+    expect(err.kind).toBe('unreachable');
+    expect(s.seen.filter((l) => l.startsWith('POST'))).toHaveLength(1);
+    api.close();
+    await s.close();
+  });
+
+  it('a socket that saw a protocol error (bytes after the answer, as runserver sends for a bad request line) is not used again', async () => {
+    const s = await oneRequestPerSocket('<!DOCTYPE HTML><title>Error response</title>');
+    const api = apiKeyClient({ baseUrl: s.url });
+    await api.request('GET', ['v1', 'offices']);
+    await new Promise((r) => setTimeout(r, 50));
+    // The write goes out on a new connection, which answers it (the server's first request there).
+    expect(await api.request('POST', ['v1', 'offices'], { body: { city: 'x' } })).toEqual([]);
+    api.close();
+    await s.close();
+  });
+
+});
