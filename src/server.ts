@@ -6,6 +6,7 @@ import type { Api } from './api/client.js';
 import type { Outcome } from './audit/audit.js';
 import type { AppContext } from './context.js';
 import { parseArguments } from './tools/arguments.js';
+import { coerceArguments, type InputSchema } from './tools/coerce.js';
 import type { ToolDef } from './tools/definitions.js';
 import { ApiError } from './api/errors.js';
 import { formatToolError, UserInputError } from './tools/errors.js';
@@ -25,6 +26,8 @@ export interface ToolSurface {
   tools: ToolDef[];
   listing: Tool[];
   byName: Map<string, ToolDef>;
+  /** Each tool's input JSON Schema, which also drives the leniency pass in front of validation. */
+  inputs: Map<string, InputSchema>;
   /**
    * The SDK gives every Server its own Ajv (to check elicitation answers, which this server never
    * asks for): ~150 KB and 3 ms each. One shared instance, made on first use, serves all sessions.
@@ -61,7 +64,7 @@ export function buildSurface(filter: { readOnly?: boolean; toolsets?: string[] }
   const tools = selectTools(filter);
   const known = prebuilt();
   const listing = tools.map((t) => known?.get(t.name) ?? describeTool(t));
-  return { tools, listing, byName: new Map(tools.map((t) => [t.name, t])), validator: sharedValidator() };
+  return { tools, listing, byName: new Map(tools.map((t) => [t.name, t])), inputs: new Map(listing.map((t) => [t.name, t.inputSchema as InputSchema])), validator: sharedValidator() };
 }
 
 export interface ServerOptions {
@@ -112,7 +115,7 @@ export function createMcpServer(ctx: AppContext, surface: ToolSurface, opts: Ser
     // Every API answer's status is noted for the audit line (the last one is the call's).
     const api: Api = { baseUrl: base.baseUrl, usesApiKey: base.usesApiKey, request: (m, p, o = {}) => base.request(m, p, { ...o, onStatus: (s) => (apiStatus = s) }) };
     try {
-      const args = parseArguments(tool, rawArgs);
+      const args = parseArguments(tool, coerceArguments(rawArgs, surface.inputs.get(name)!));
       const running = tool.run(args, { api, signal: extra.signal, maxResultBytes: opts.maxResultBytes });
       const result = await (opts.inflight ? opts.inflight.track(running) : running);
       ctx.logger.debug(`${name} ok in ${(performance.now() - started).toFixed(0)} ms`);

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ToolDef } from './definitions.js';
 import { UserInputError } from './errors.js';
+import { closestFirst } from './names.js';
 
 const pathText = (path: PropertyKey[]) =>
   path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
@@ -9,6 +10,23 @@ const typeName = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'arra
 
 /** Resolves a path into the arguments, to say what was actually received. */
 const at = (args: unknown, path: PropertyKey[]) => path.reduce<unknown>((v, p) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined), args);
+
+/** The parameter names of the object at `path` inside the tool's input (where[0] → field, op, value). */
+function validAt(tool: ToolDef, path: PropertyKey[]): string[] {
+  let s: z.ZodType = tool.schemas.input;
+  for (const p of path) {
+    const def = (s as unknown as { def: { type: string; shape?: Record<string, z.ZodType>; element?: z.ZodType; innerType?: z.ZodType; in?: z.ZodType } }).def;
+    const unwrapped = def.innerType ?? def.in;
+    if (unwrapped) s = unwrapped;
+    const d = (s as unknown as { def: { shape?: Record<string, z.ZodType>; element?: z.ZodType } }).def;
+    s = (typeof p === 'number' ? d.element : d.shape?.[String(p)]) ?? s;
+  }
+  for (let i = 0; i < 3; i++) {
+    const d = (s as unknown as { def: { innerType?: z.ZodType; in?: z.ZodType; element?: z.ZodType } }).def;
+    s = d.innerType ?? d.in ?? s;
+  }
+  return Object.keys((s as unknown as { def: { shape?: Record<string, unknown> } }).def.shape ?? {});
+}
 
 /**
  * Checks a call's arguments against the tool's zod schema and says, per field, what is wrong,
@@ -24,7 +42,7 @@ export function parseArguments(tool: ToolDef, args: unknown): Record<string, unk
     const where = pathText(issue.path);
     switch (issue.code) {
       case 'unrecognized_keys':
-        return `${where ? `${where}: ` : ''}unknown parameter${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}; valid: ${where ? 'field, op, value' : params.join(', ') || 'none'}`;
+        return `${where ? `${where}: ` : ''}unknown parameter${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}; valid: ${closestFirst(issue.keys[0], where ? validAt(tool, issue.path) : params).join(', ') || 'none'}`;
       case 'invalid_type': {
         const got = at(args, issue.path);
         if (got === undefined) return `${where}: required`;

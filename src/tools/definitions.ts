@@ -5,7 +5,7 @@ import { RESOURCES, referencesTo, resource, writableFields, type ResourceDef, ty
 import { fitList, fitRecord } from './budget.js';
 import { NotFoundError, StillReferencedError, UserInputError } from './errors.js';
 import { deleteOutput, fieldInput, keyInput, listOutput, recordOutput, shapeInput, columnsOf, userOutput } from './schemas.js';
-import { applyShape, checkShape, type Condition, type Row, type Shape } from './shaping.js';
+import { applyShape, resolveShape, type Condition, type Row, type Shape } from './shaping.js';
 
 export type ToolKind = 'list' | 'get' | 'create' | 'update' | 'delete' | 'whoami';
 
@@ -101,9 +101,8 @@ function listTool(def: ResourceDef): ToolDef {
     schemas: lazySchemas(() => z.strictObject({ ...parentParams(), ...shapeInput() }), () => listOutput),
     annotations: hints('list'),
     async run(args, cx) {
-      const shape = args as Shape;
+      const shape = resolveShape(args as Shape, columns);
       const where: Condition[] = [...(shape.where ?? [])];
-      checkShape({ ...shape, where }, columns);
 
       // A parent filter reads v1/{parent}/{value}/{segment}/ instead of the whole table: given
       // as a parameter, or recognised as an eq condition in where.

@@ -1,5 +1,6 @@
 import { isIsoDate } from '../catalog/values.js';
 import { UserInputError } from './errors.js';
+import { canonical, closestFirst } from './names.js';
 
 /**
  * The list-shaping engine: the API has no filtering, sorting or paging (every list is the whole
@@ -47,8 +48,32 @@ export interface ShapedResult {
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
 
-/** Checks a shape against the columns before anything is fetched, so bad input costs no request. */
-export function checkShape(shape: Shape, columns: Record<string, ColumnKind>): void {
+/**
+ * Checks a shape against the columns before anything is fetched, so bad input costs no request,
+ * and returns it with every column name in its canonical spelling (creditLimit → creditlimit).
+ */
+export function resolveShape(input: Shape, columns: Record<string, ColumnKind>): Shape {
+  const names = Object.keys(columns);
+  const name = (f: string, where: string, valid: string[] = names, label = 'valid fields') => {
+    const found = canonical(f, valid);
+    if (found === undefined) throw new UserInputError(`${where}: unknown field "${f}"; ${label}: ${closestFirst(f, valid).join(', ')}`);
+    return found;
+  };
+  const shape: Shape = {
+    ...input,
+    where: input.where?.map((c, i) => ({ ...c, field: name(c.field, `where[${i}].field`) })),
+    group_by: input.group_by?.map((f, i) => name(f, `group_by[${i}]`)),
+    metrics: input.metrics?.map((m, i) => (m.field === undefined ? m : { ...m, field: name(m.field, `metrics[${i}].field`) })),
+  };
+  const out = Object.keys(outputColumns(shape, columns));
+  shape.sort = input.sort?.map((s, i) => (s.startsWith('-') ? '-' : '') + name(s.replace(/^-/, ''), `sort[${i}]`, out, 'valid'));
+  shape.fields = input.fields?.map((f, i) => name(f, `fields[${i}]`, out, 'valid'));
+  for (const key of Object.keys(shape) as (keyof Shape)[]) if (shape[key] === undefined) delete shape[key];
+  checkShape(shape, columns);
+  return shape;
+}
+
+function checkShape(shape: Shape, columns: Record<string, ColumnKind>): void {
   const names = Object.keys(columns);
   const known = (f: string, where: string) => {
     if (!(f in columns)) throw new UserInputError(`${where}: unknown field "${f}"; valid fields: ${names.join(', ')}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyShape, checkShape, type ColumnKind, type Shape } from '../../src/tools/shaping.js';
+import { applyShape, resolveShape, type ColumnKind, type Shape } from '../../src/tools/shaping.js';
 import { UserInputError } from '../../src/tools/errors.js';
 
 const columns: Record<string, ColumnKind> = { id: 'number', name: 'string', amount: 'decimal', day: 'date', rep: 'number' };
@@ -10,7 +10,7 @@ const rows = [
   { id: 4, name: 'delta', amount: null, day: '2005-01-01', rep: 8 },
 ];
 const shape = (s: Shape) => {
-  checkShape(s, columns);
+  resolveShape(s, columns);
   return applyShape(rows, s, columns);
 };
 const ids = (s: Shape) => shape(s).rows.map((r) => r.id);
@@ -63,10 +63,10 @@ describe('list shaping', () => {
     [{ where: [{ field: 'day', op: 'gte', value: '2004' }] }, 'where[0].value: "day" is a date; use YYYY-MM-DD, got "2004"'],
     [{ metrics: [{ op: 'sum', field: 'name' }] }, 'metrics[0].field: sum needs a numeric field; "name" is a string'],
     [{ metrics: [{ op: 'max' }] }, 'metrics[0].field: max needs a field'],
-    [{ group_by: ['rep'], sort: ['-amount'] }, 'sort[0]: unknown field "amount"; valid: rep, count'],
+    [{ group_by: ['rep'], sort: ['-amount'] }, 'sort[0]: unknown field "amount"; valid: count, rep'],
     [{ fields: ['id', 'bogus'] }, 'fields[1]: unknown field "bogus"'],
   ])('rejects %j before fetching anything', (s, message) => {
-    expect(() => checkShape(s, columns)).toThrowError(UserInputError);
-    expect(() => checkShape(s, columns)).toThrow(message);
+    expect(() => resolveShape(s, columns)).toThrowError(UserInputError);
+    expect(() => resolveShape(s, columns)).toThrow(message);
   });
 });
