@@ -1,7 +1,27 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  CompleteRequestSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+  type CallToolResult,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { TableCache } from './api/tables.js';
+import { RESOURCES, type ResourceName } from './catalog/resources.js';
+import { complete, type CompleteRequest } from './completions/completions.js';
+import { forwardApiEvents } from './log/notices.js';
+import { describePrompt, promptsFor } from './prompts/prompts.js';
+import { listResources, readResource, resourceTemplates, type ResourceContext } from './resources/resources.js';
+import { allTools } from './tools/definitions.js';
 import type { Api } from './api/client.js';
 import type { Outcome } from './audit/audit.js';
 import type { AppContext } from './context.js';
@@ -28,6 +48,12 @@ export interface ToolSurface {
   byName: Map<string, ToolDef>;
   /** Each tool's input JSON Schema, which also drives the leniency pass in front of validation. */
   inputs: Map<string, InputSchema>;
+  /** The resources the toolsets cover: what resources, prompts and completions may speak of. */
+  names: ResourceName[];
+  /** Get tools of every resource: resources and prompts read records with them, whatever --read-only hides. */
+  getTools: Map<ResourceName, ToolDef>;
+  /** Whole tables read for completions, kept a minute per API identity, dropped by writes. */
+  tables: TableCache;
   /**
    * The SDK gives every Server its own Ajv (to check elicitation answers, which this server never
    * asks for): ~150 KB and 3 ms each. One shared instance, made on first use, serves all sessions.
@@ -64,7 +90,17 @@ export function buildSurface(filter: { readOnly?: boolean; toolsets?: string[] }
   const tools = selectTools(filter);
   const known = prebuilt();
   const listing = tools.map((t) => known?.get(t.name) ?? describeTool(t));
-  return { tools, listing, byName: new Map(tools.map((t) => [t.name, t])), inputs: new Map(listing.map((t) => [t.name, t.inputSchema as InputSchema])), validator: sharedValidator() };
+  const names = RESOURCES.map((r) => r.name).filter((n) => !filter.toolsets?.length || filter.toolsets.includes(n));
+  return {
+    tools,
+    listing,
+    byName: new Map(tools.map((t) => [t.name, t])),
+    inputs: new Map(listing.map((t) => [t.name, t.inputSchema as InputSchema])),
+    names,
+    getTools: new Map(allTools().filter((t) => t.kind === 'get').map((t) => [t.resource!, t])),
+    tables: new TableCache(),
+    validator: sharedValidator(),
+  };
 }
 
 export interface ServerOptions {
@@ -91,9 +127,13 @@ export interface CallHooks {
 export function createMcpServer(ctx: AppContext, surface: ToolSurface, opts: ServerOptions): Server {
   const server = new Server(
     { name: 'classic-models-mcp', title: 'Classic Models', version: ctx.version },
-    { capabilities: { tools: {} }, instructions: INSTRUCTIONS, jsonSchemaValidator: surface.validator },
+    { capabilities: { tools: {}, resources: {}, prompts: {}, completions: {}, logging: {} }, instructions: INSTRUCTIONS, jsonSchemaValidator: surface.validator },
   );
+  const base = opts.api ?? ctx.api;
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: surface.listing }));
+  registerContext(server, ctx, surface, base, opts.maxResultBytes);
+  const stopNotices = forwardApiEvents(server, base, ctx.logger);
+  server.onclose = stopNotices;
   server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
     const name = req.params.name;
     const tool = surface.byName.get(name);
@@ -111,13 +151,14 @@ export function createMcpServer(ctx: AppContext, surface: ToolSurface, opts: Ser
       record('rate_limited');
       return failure(refused);
     }
-    const base = opts.api ?? ctx.api;
     // Every API answer's status is noted for the audit line (the last one is the call's).
     const api: Api = { baseUrl: base.baseUrl, usesApiKey: base.usesApiKey, request: (m, p, o = {}) => base.request(m, p, { ...o, onStatus: (s) => (apiStatus = s) }) };
     try {
       const args = parseArguments(tool, coerceArguments(rawArgs, surface.inputs.get(name)!));
       const running = tool.run(args, { api, signal: extra.signal, maxResultBytes: opts.maxResultBytes });
       const result = await (opts.inflight ? opts.inflight.track(running) : running);
+      // What a write changed must not be read back from a cached table.
+      if (tool.resource && tool.kind !== 'list' && tool.kind !== 'get') surface.tables.drop(base, tool.resource);
       ctx.logger.debug(`${name} ok in ${(performance.now() - started).toFixed(0)} ms`);
       record('ok');
       return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result };
@@ -133,3 +174,35 @@ export function createMcpServer(ctx: AppContext, surface: ToolSurface, opts: Ser
 }
 
 const failure = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });
+
+/**
+ * Resources, prompts and completions: the context a client attaches or a person picks, read
+ * through the same API identity as the session's tools. Failures reach the client as one-line
+ * JSON-RPC errors, never a stack or an HTML page.
+ */
+function registerContext(server: Server, ctx: AppContext, surface: ToolSurface, api: Api, maxResultBytes: number) {
+  const cx = (signal?: AbortSignal): ResourceContext => ({ names: surface.names, api, tables: surface.tables, getTool: (n) => surface.getTools.get(n)!, maxResultBytes, signal });
+  const guarded = <T>(what: string, run: () => Promise<T>): Promise<T> =>
+    run().catch((err) => {
+      if (err instanceof McpError) throw err;
+      throw new McpError(ErrorCode.InternalError, formatToolError(err, what, ctx.logger));
+    });
+  const prompts = promptsFor(surface.names);
+  server.setRequestHandler(ListResourcesRequestSchema, (req, extra) => guarded('resources/list', () => listResources(cx(extra.signal), req.params?.cursor)));
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: resourceTemplates(surface.names) }));
+  server.setRequestHandler(ReadResourceRequestSchema, (req, extra) => guarded('resources/read', () => readResource(cx(extra.signal), req.params.uri)));
+  server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: prompts.map(describePrompt) }));
+  server.setRequestHandler(GetPromptRequestSchema, (req, extra) =>
+    guarded('prompts/get', async () => {
+      const prompt = prompts.find((p) => p.name === req.params.name);
+      if (!prompt) throw new McpError(ErrorCode.InvalidParams, `unknown prompt "${req.params.name}"; prompts: ${prompts.map((p) => p.name).join(', ')}`);
+      const args = req.params.arguments ?? {};
+      const missing = prompt.arguments.filter((a) => a.required && !args[a.name]?.trim()).map((a) => a.name);
+      if (missing.length) throw new McpError(ErrorCode.InvalidParams, `missing argument${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+      return prompt.build(args, cx(extra.signal));
+    }),
+  );
+  server.setRequestHandler(CompleteRequestSchema, (req) =>
+    guarded('completion/complete', async () => ({ completion: await complete({ names: surface.names, api, tables: surface.tables }, req.params as CompleteRequest) })),
+  );
+}

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from '../log/logger.js';
 import { ApiError } from './errors.js';
 import { errorFromResponse, httpLib, httpsLib, retryAfterSeconds, send, type Method, type RawResponse } from './http.js';
-import { TokenSession, type UserInfo } from './session.js';
+import { TokenSession, type ApiEvent, type UserInfo } from './session.js';
 
 export interface ApiClientOptions {
   baseUrl: string;
@@ -19,6 +19,8 @@ export interface ApiClientOptions {
   retry?: Partial<RetryPolicy>;
   skewMs?: number;
   maxLoginWaitMs?: number;
+  /** An API call slower than this is worth telling the people watching (MCP log notifications). */
+  slowMs?: number;
 }
 
 export interface RetryPolicy {
@@ -48,6 +50,8 @@ export interface Api {
   request<T = unknown>(method: Method, path: (string | number)[], opts?: RequestOptions): Promise<T>;
   readonly baseUrl: string;
   readonly usesApiKey: boolean;
+  /** Hears the client's events (signed in, unreachable, slow...) until the returned function is called. */
+  subscribe?(listener: (e: ApiEvent) => void): () => void;
 }
 
 export class ApiClient implements Api {
@@ -59,6 +63,9 @@ export class ApiClient implements Api {
   private agentInstance?: http.Agent;
   private readonly policy: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly listeners = new Set<(e: ApiEvent) => void>();
+  /** Whether the last exchange failed to reach the API, so only the changes are told. */
+  private down = false;
 
   constructor(private readonly o: ApiClientOptions) {
     this.baseUrl = o.baseUrl.replace(/\/+$/, '');
@@ -77,7 +84,17 @@ export class ApiClient implements Api {
       maxLoginWaitMs: o.maxLoginWaitMs,
       debug: (m) => o.logger.debug(m),
       post: async (path, body) => this.exchange('POST', path, { body, auth: false }),
+      event: (e) => this.emit(e),
     });
+  }
+
+  subscribe(listener: (e: ApiEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: ApiEvent) {
+    for (const l of this.listeners) l(e);
   }
 
   get usesApiKey(): boolean {
@@ -178,6 +195,10 @@ export class ApiClient implements Api {
         res = await send({ method, url, headers, body, signal: opts.signal, timeoutMs: this.o.timeoutMs, agent: this.agent, baseUrl: this.baseUrl, path: rel });
       } catch (err) {
         this.o.logger.debug(`${method} ${rel} failed after ${(performance.now() - started).toFixed(0)} ms: ${(err as Error).message}`);
+        if (err instanceof ApiError && err.kind === 'unreachable' && !this.down) {
+          this.down = true;
+          this.emit({ kind: 'unreachable', message: err.message });
+        }
         // A kept-alive socket the server had already closed (runserver and proxies drop idle
         // ones; a restarted API drops all): the request never reached a live server, so a read
         // goes again at once on a fresh socket. A write never does: it may have been processed.
@@ -196,7 +217,13 @@ export class ApiClient implements Api {
         }
         throw err;
       }
-      this.o.logger.debug(`${method} ${rel} ${res.status} ${(performance.now() - started).toFixed(0)} ms`);
+      const ms = performance.now() - started;
+      this.o.logger.debug(`${method} ${rel} ${res.status} ${ms.toFixed(0)} ms`);
+      if (this.down) {
+        this.down = false;
+        this.emit({ kind: 'reachable' });
+      }
+      if (ms > (this.o.slowMs ?? 3_000)) this.emit({ kind: 'slow', method, path: rel, ms: Math.round(ms) });
       opts.onStatus?.(res.status);
 
       // A 401 means the request was not processed, so even a write may be sent again, once.

@@ -35,7 +35,18 @@ export interface SessionDeps {
   maxLoginWaitMs?: number;
   /** After credentials are refused, no login for this long (doubling per refusal, up to the cap). */
   refusedBackoffMs?: { first: number; max: number };
+  /** Told of what a person watching would want to know: logins, refusals, throttling. */
+  event?(e: ApiEvent): void;
 }
+
+/** What happened to the connection with the API, as the MCP log notifications tell it. */
+export type ApiEvent =
+  | { kind: 'signed_in'; username: string; again?: string }
+  | { kind: 'login_refused'; message: string; retryInSeconds: number }
+  | { kind: 'login_throttled'; retryInSeconds: number }
+  | { kind: 'unreachable'; message: string }
+  | { kind: 'reachable' }
+  | { kind: 'slow'; method: string; path: string; ms: number };
 
 const toToken = (raw: unknown): Token | undefined => {
   if (typeof raw !== 'string' || !raw) return undefined;
@@ -158,6 +169,7 @@ export class TokenSession {
         this.store(body);
         if (body.user && typeof body.user === 'object') this.user = body.user as UserInfo;
         this.deps.debug(`logged in as ${this.deps.username}`);
+        this.deps.event?.({ kind: 'signed_in', username: this.deps.username, again: this.lastRefreshRefusal?.message });
         return this.access!.raw;
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
@@ -170,6 +182,7 @@ export class TokenSession {
             continue;
           }
           this.loginBlockedUntil = this.deps.now() + seconds * 1000;
+          this.deps.event?.({ kind: 'login_throttled', retryInSeconds: seconds });
           throw throttled(seconds);
         }
         if (err.status === 400 || err.status === 401 || err.status === 403) {
@@ -180,6 +193,7 @@ export class TokenSession {
           const { first, max } = this.deps.refusedBackoffMs ?? { first: 30_000, max: 15 * 60_000 };
           const backoffMs = this.refusal ? Math.min(max, this.refusal.backoffMs * 2) : first;
           this.refusal = { error, until: this.deps.now() + backoffMs, backoffMs };
+          this.deps.event?.({ kind: 'login_refused', message: error.message, retryInSeconds: Math.round(backoffMs / 1000) });
           this.deps.debug(`login refused; no new attempt for ${Math.round(backoffMs / 1000)} s`);
           throw error;
         }

@@ -59,6 +59,8 @@ export interface ResourceDef {
   noItemGet?: boolean;
   /** Short description for the list tool: what a row is and what to filter by. */
   summary: string;
+  /** The fields that tell a person which record this is (beside its key), for titles and completions. */
+  display: string[];
 }
 
 const str = (name: string, maxLength: number, extra: Partial<FieldDef> = {}): FieldDef => ({ name, type: 'string', required: true, maxLength, ...extra });
@@ -78,6 +80,7 @@ export const RESOURCES: ResourceDef[] = [
     ],
     relations: [],
     summary: 'Product lines (7 in the sample data)',
+    display: [],
   },
   {
     name: 'products',
@@ -97,6 +100,7 @@ export const RESOURCES: ResourceDef[] = [
     ],
     relations: [{ field: 'productline', parent: 'productlines', segment: 'products' }],
     summary: 'Products (110)',
+    display: ['productname'],
   },
   {
     name: 'offices',
@@ -116,6 +120,7 @@ export const RESOURCES: ResourceDef[] = [
     ],
     relations: [],
     summary: 'Sales offices (7)',
+    display: ['city', 'country'],
   },
   {
     name: 'employees',
@@ -137,6 +142,7 @@ export const RESOURCES: ResourceDef[] = [
       { field: 'reportsto', parent: 'employees', segment: 'reports' },
     ],
     summary: 'Employees (23)',
+    display: ['firstname', 'lastname'],
   },
   {
     name: 'customers',
@@ -160,6 +166,7 @@ export const RESOURCES: ResourceDef[] = [
     ],
     relations: [{ field: 'salesrepemployeenumber', parent: 'employees', segment: 'customers' }],
     summary: 'Customers (122)',
+    display: ['customername'],
   },
   {
     name: 'orders',
@@ -177,6 +184,7 @@ export const RESOURCES: ResourceDef[] = [
     ],
     relations: [{ field: 'customernumber', parent: 'customers', segment: 'orders' }],
     summary: 'Orders (326)',
+    display: ['orderdate', 'status'],
   },
   {
     name: 'payments',
@@ -192,6 +200,7 @@ export const RESOURCES: ResourceDef[] = [
     ],
     relations: [{ field: 'customernumber', parent: 'customers', segment: 'payments' }],
     summary: 'Payments (273)',
+    display: ['paymentdate', 'amount'],
   },
   {
     name: 'orderdetails',
@@ -220,6 +229,7 @@ export const RESOURCES: ResourceDef[] = [
     ],
     noItemGet: true,
     summary: 'Order lines (2,996)',
+    display: ['quantityordered', 'priceeach'],
   },
 ];
 

@@ -11,6 +11,8 @@ export interface Logger {
   enabled(level: LogLevel): boolean;
   /** Adds values that must never be printed (a token learnt at run time, a rotated secret). */
   addSecrets(values: Iterable<string | undefined>): void;
+  /** The text with every known secret and token masked, for output that is not a log line. */
+  scrub(text: string): string;
 }
 
 /** JWTs look alike whatever their owner, so they are scrubbed by shape as well as by value. */
@@ -54,6 +56,7 @@ export function createLogger(level: LogLevel, secrets: Iterable<string> = [], wr
     debug: log('debug'),
     enabled: (at) => RANK[at] <= RANK[level],
     addSecrets: add,
+    scrub,
   };
 }
 

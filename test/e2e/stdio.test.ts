@@ -331,9 +331,10 @@ describe('serve-stdio process', () => {
     child.stdin.end();
     const code = await new Promise((r) => child.on('exit', r));
     expect(code).toBe(0);
-    const lines = out.trim().split('\n');
-    expect(lines).toHaveLength(2);
-    for (const l of lines) expect(JSON.parse(l).jsonrpc).toBe('2.0');
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+    for (const l of lines) expect(l.jsonrpc).toBe('2.0');
+    // Two answers and the sign-in notice (MCP logging), nothing else.
+    expect(lines.map((l) => l.id ?? l.method)).toEqual([1, 'notifications/message', 2]);
     expect(err).toContain('debug:');
     expect(err).not.toContain('demo123');
   });
