@@ -1,7 +1,7 @@
 // Bundles the CLI and everything it imports into one executable file, so the published
 // package carries no runtime dependencies and `npx classic-models-mcp` starts with no install.
 import { build } from 'esbuild';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,6 +112,8 @@ export function bundleOptions(entry, outfile, define = {}) {
 
 /** The modules src/lazy.ts loads on demand, each bundled on its own and embedded as text. */
 const CHUNKS = { demo: 'src/demo/server.ts', diagnose: 'src/diagnose/login-check.ts', http: 'src/transports/http.ts' };
+/** The query worker runs on a worker thread from its text: a CommonJS script, not a module. */
+const WORKER = 'src/query/worker.ts';
 
 async function chunkTexts(define) {
   const out = {};
@@ -124,6 +126,9 @@ async function chunkTexts(define) {
     // Compressed and base64: a short string with nothing to unescape is what V8 scans fastest.
     out[name] = deflateRawSync(result.outputFiles[0].contents, { level: 9 }).toString('base64');
   }
+  const worker = await build({ ...bundleOptions(WORKER, 'query.cjs', define), format: 'cjs', banner: {}, plugins: [trim], write: false });
+  out.query = deflateRawSync(worker.outputFiles[0].contents, { level: 9 }).toString('base64');
+  out.sqlwasm = deflateRawSync(readFileSync(require.resolve('sql.js/dist/sql-wasm.wasm')), { level: 9 }).toString('base64');
   return out;
 }
 
@@ -133,12 +138,14 @@ async function main() {
   const chunks = await chunkTexts(define);
   rmSync('dist', { recursive: true, force: true });
   const result = await build({
-    ...bundleOptions('src/cli.ts', outfile, { ...define, __BUNDLED__: 'true', __BUNDLED_CHUNKS__: JSON.stringify(chunks) }),
+    ...bundleOptions('src/cli.ts', outfile, { ...define, __BUNDLED__: 'true' }),
     metafile: true,
   });
+  // src/lazy.ts reads them from here, at first need: base64 and JSON never contain "*/".
+  appendFileSync(outfile, `\n/*__CM_CHUNKS__${JSON.stringify(chunks)}*/\n`);
   // The point of the chunks is that the bundle does not also carry them as code.
   const inputs = Object.keys(Object.values(result.metafile.outputs)[0].inputs);
-  const leaked = Object.values(CHUNKS).filter((entry) => inputs.includes(entry));
+  const leaked = [...Object.values(CHUNKS), WORKER, 'node_modules/sql.js/dist/sql-wasm.js'].filter((entry) => inputs.includes(entry));
   if (leaked.length) throw new Error(`build: ${leaked.join(', ')} ended up in the bundle as code; load them through src/lazy.ts`);
   chmodSync(outfile, 0o755);
   const kb = (statSync(outfile).size / 1024).toFixed(1);

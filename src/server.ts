@@ -16,15 +16,19 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { TableCache } from './api/tables.js';
+import { loadQueryWorker } from './lazy.js';
+import { QueryEngine, type QueryOptions } from './query/engine.js';
 import { RESOURCES, type ResourceName } from './catalog/resources.js';
 import { complete, type CompleteRequest } from './completions/completions.js';
 import { forwardApiEvents } from './log/notices.js';
 import { describePrompt, promptsFor } from './prompts/prompts.js';
 import { listResources, readResource, resourceTemplates, type ResourceContext } from './resources/resources.js';
-import { allTools } from './tools/definitions.js';
+import { allTools } from './tools/registry.js';
+import { QUERY_TOOL } from './tools/query.js';
 import type { Api } from './api/client.js';
 import type { Outcome } from './audit/audit.js';
 import type { AppContext } from './context.js';
+import type { Config } from './config/config.js';
 import { parseArguments } from './tools/arguments.js';
 import { coerceArguments, type InputSchema } from './tools/coerce.js';
 import type { ToolDef } from './tools/definitions.js';
@@ -41,6 +45,11 @@ List tools shape results in the server; ask for just what answers the question:
 - group_by + metrics [{op:"sum", field:"quantityordered"}] aggregate (count, sum, avg, min, max); metrics alone give one total row.
 Example, top 5 products by quantity ordered: classic_models_list_orderdetails {group_by:["productcode"], metrics:[{op:"sum",field:"quantityordered"}], sort:["-sum_quantityordered"], limit:5}.`;
 
+const QUERY_INSTRUCTIONS = `
+For anything that joins or aggregates across tables (revenue per product line, the best sales rep of a year, what a customer still owes), use classic_models_query: one SQL SELECT as MySQL tutorials write it, answered in one call. Use the list and get tools for plain lookups and the create, update and delete tools to change data.`;
+
+const instructionsFor = (surface: ToolSurface) => INSTRUCTIONS + (surface.byName.has(QUERY_TOOL) ? QUERY_INSTRUCTIONS : '');
+
 /** The tools a server offers, with their JSON Schemas computed once and shared by every session. */
 export interface ToolSurface {
   tools: ToolDef[];
@@ -52,8 +61,10 @@ export interface ToolSurface {
   names: ResourceName[];
   /** Get tools of every resource: resources and prompts read records with them, whatever --read-only hides. */
   getTools: Map<ResourceName, ToolDef>;
-  /** Whole tables read for completions, kept a minute per API identity, dropped by writes. */
+  /** Whole tables read for completions and queries, kept per API identity, dropped by writes. */
   tables: TableCache;
+  /** classic_models_query's engine, made on first use (its worker threads only when a query runs). */
+  query(): QueryEngine;
   /**
    * The SDK gives every Server its own Ajv (to check elicitation answers, which this server never
    * asks for): ~150 KB and 3 ms each. One shared instance, made on first use, serves all sessions.
@@ -86,11 +97,13 @@ export function describeTool(t: ToolDef): Tool {
 declare const __TOOL_LISTING__: string;
 const prebuilt = () => (typeof __TOOL_LISTING__ === 'string' ? new Map((JSON.parse(__TOOL_LISTING__) as Tool[]).map((t) => [t.name, t])) : undefined);
 
-export function buildSurface(filter: { readOnly?: boolean; toolsets?: string[] }): ToolSurface {
+export function buildSurface(filter: { readOnly?: boolean; toolsets?: string[]; query?: Partial<QueryOptions> }): ToolSurface {
   const tools = selectTools(filter);
   const known = prebuilt();
   const listing = tools.map((t) => known?.get(t.name) ?? describeTool(t));
   const names = RESOURCES.map((r) => r.name).filter((n) => !filter.toolsets?.length || filter.toolsets.includes(n));
+  const tables = new TableCache();
+  let engine: QueryEngine | undefined;
   return {
     tools,
     listing,
@@ -98,10 +111,15 @@ export function buildSurface(filter: { readOnly?: boolean; toolsets?: string[] }
     inputs: new Map(listing.map((t) => [t.name, t.inputSchema as InputSchema])),
     names,
     getTools: new Map(allTools().filter((t) => t.kind === 'get').map((t) => [t.resource!, t])),
-    tables: new TableCache(),
+    tables,
+    query: () =>
+      (engine ??= new QueryEngine({ timeoutMs: 5_000, cacheSeconds: 30, memoryMb: 256, ...filter.query, tables, load: loadQueryWorker })),
     validator: sharedValidator(),
   };
 }
+
+/** The query engine's settings from the configuration. */
+export const queryOptions = (c: Config): Partial<QueryOptions> => ({ timeoutMs: c.queryTimeoutMs, cacheSeconds: c.queryCacheSeconds, memoryMb: c.queryMemoryMb });
 
 export interface ServerOptions {
   maxResultBytes: number;
@@ -127,7 +145,7 @@ export interface CallHooks {
 export function createMcpServer(ctx: AppContext, surface: ToolSurface, opts: ServerOptions): Server {
   const server = new Server(
     { name: 'classic-models-mcp', title: 'Classic Models', version: ctx.version },
-    { capabilities: { tools: {}, resources: {}, prompts: {}, completions: {}, logging: {} }, instructions: INSTRUCTIONS, jsonSchemaValidator: surface.validator },
+    { capabilities: { tools: {}, resources: {}, prompts: {}, completions: {}, logging: {} }, instructions: instructionsFor(surface), jsonSchemaValidator: surface.validator },
   );
   const base = opts.api ?? ctx.api;
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: surface.listing }));
@@ -155,7 +173,7 @@ export function createMcpServer(ctx: AppContext, surface: ToolSurface, opts: Ser
     const api: Api = { baseUrl: base.baseUrl, usesApiKey: base.usesApiKey, request: (m, p, o = {}) => base.request(m, p, { ...o, onStatus: (s) => (apiStatus = s) }) };
     try {
       const args = parseArguments(tool, coerceArguments(rawArgs, surface.inputs.get(name)!));
-      const running = tool.run(args, { api, signal: extra.signal, maxResultBytes: opts.maxResultBytes });
+      const running = tool.run(args, { api: tool.kind === 'query' ? base : api, signal: extra.signal, maxResultBytes: opts.maxResultBytes, query: surface.query });
       const result = await (opts.inflight ? opts.inflight.track(running) : running);
       // What a write changed must not be read back from a cached table.
       if (tool.resource && tool.kind !== 'list' && tool.kind !== 'get') surface.tables.drop(base, tool.resource);

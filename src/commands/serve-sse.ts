@@ -1,5 +1,5 @@
 import { ConfigError } from '../config/config.js';
-import { buildSurface, createMcpServer } from '../server.js';
+import { buildSurface, createMcpServer, queryOptions } from '../server.js';
 import { loadHttpTransport } from '../lazy.js';
 import { isLoopback } from '../transports/http-guard.js';
 import { withContext, untilSignal } from './setup.js';
@@ -47,7 +47,7 @@ export const serveSse: CommandDef = {
       const audit = c.auditLog === 'off' ? undefined : openAuditLog(c.auditLog && c.auditLog !== '-' ? c.auditLog : undefined, c.auditArgs);
       if (audit) ctx.onClose.push(() => audit.close());
       const { McpHttpServer } = await loadHttpTransport();
-      const surface = buildSurface({ readOnly: c.readOnly, toolsets: c.toolsets });
+      const surface = buildSurface({ readOnly: c.readOnly, toolsets: c.toolsets, query: queryOptions(c) });
       const server = new McpHttpServer(ctx, {
         host: c.sseHost,
         port: c.ssePort,

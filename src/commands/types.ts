@@ -32,4 +32,7 @@ export const TOOL_OPTIONS: OptionDef[] = [
   { flags: '--read-only', description: 'register only the tools that read (env READ_ONLY)' },
   { flags: '--toolsets <list>', description: 'comma-separated resources whose tools to register, e.g. products,customers (env TOOLSETS)' },
   { flags: '--max-result-bytes <n>', description: 'largest tool result; longer lists are cut at a row and say how to continue (env MAX_RESULT_BYTES, default 80000)' },
+  { flags: '--query-timeout-ms <ms>', description: 'classic_models_query: stop a query after this long (env QUERY_TIMEOUT_MS, default 5000)' },
+  { flags: '--query-cache-seconds <s>', description: 'classic_models_query: reuse tables read from the API for this long; 0 reads them for every query (env QUERY_CACHE_SECONDS, default 30)' },
+  { flags: '--query-memory-mb <mb>', description: 'classic_models_query: memory one query may use (env QUERY_MEMORY_MB, default 256)' },
 ];

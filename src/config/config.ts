@@ -34,6 +34,10 @@ export interface Config {
   rateLimit: number;
   auditLog: string | undefined;
   auditArgs: boolean;
+  /** classic_models_query: how long one query may run, how old its tables may be, its memory. */
+  queryTimeoutMs: number;
+  queryCacheSeconds: number;
+  queryMemoryMb: number;
 }
 
 export type Key = keyof Config;
@@ -95,7 +99,8 @@ const url = (raw: string, name: string): string => {
   return parsed.origin + parsed.pathname.replace(/\/+$/, '');
 };
 
-const TOOLSET_NAMES: string[] = RESOURCE_NAMES;
+/** A toolset per resource, and `query` for classic_models_query. */
+const TOOLSET_NAMES: string[] = [...RESOURCE_NAMES, 'query'];
 
 const list = (raw: string, name: string): string[] => {
   const items = raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
@@ -170,6 +175,9 @@ const SETTINGS: { [K in Key]: Setting<K> } = {
   rateLimit: { key: 'rateLimit', env: ['RATE_LIMIT'], flag: 'rateLimit', default: 300, parse: int(0, 1_000_000) },
   auditLog: { key: 'auditLog', env: ['AUDIT_LOG'], flag: 'auditLog', default: undefined, parse: text },
   auditArgs: { key: 'auditArgs', env: ['AUDIT_ARGS'], flag: 'auditArgs', default: false, parse: bool },
+  queryTimeoutMs: { key: 'queryTimeoutMs', env: ['QUERY_TIMEOUT_MS'], flag: 'queryTimeoutMs', default: 5_000, parse: int(100, 600_000) },
+  queryCacheSeconds: { key: 'queryCacheSeconds', env: ['QUERY_CACHE_SECONDS'], flag: 'queryCacheSeconds', default: 30, parse: int(0, 86_400) },
+  queryMemoryMb: { key: 'queryMemoryMb', env: ['QUERY_MEMORY_MB'], flag: 'queryMemoryMb', default: 256, parse: int(32, 4_096) },
 };
 
 export const SECRET_KEYS: Key[] = (Object.values(SETTINGS) as Setting<Key>[]).filter((s) => s.secret).map((s) => s.key);

@@ -5,9 +5,10 @@ import { RESOURCES, referencesTo, resource, writableFields, type ResourceDef, ty
 import { fitList, fitRecord } from './budget.js';
 import { NotFoundError, StillReferencedError, UserInputError } from './errors.js';
 import { deleteOutput, fieldInput, keyInput, listOutput, recordOutput, shapeInput, columnsOf, userOutput } from './schemas.js';
+import type { QueryEngine } from '../query/engine.js';
 import { applyShape, resolveShape, type Condition, type Row, type Shape } from './shaping.js';
 
-export type ToolKind = 'list' | 'get' | 'create' | 'update' | 'delete' | 'whoami';
+export type ToolKind = 'list' | 'get' | 'create' | 'update' | 'delete' | 'whoami' | 'query';
 
 export interface ToolAnnotations {
   readOnlyHint: boolean;
@@ -21,6 +22,8 @@ export interface CallContext {
   api: Api;
   signal?: AbortSignal;
   maxResultBytes: number;
+  /** The SQL engine of classic_models_query, started on first use. */
+  query?(): QueryEngine;
 }
 
 /** A tool as data: the registry filters these, the server registers what remains. */
@@ -29,8 +32,10 @@ export interface ToolDef {
   title: string;
   description: string;
   kind: ToolKind;
-  /** The toolset it belongs to (a resource plural); whoami belongs to all. */
+  /** The resource it reads or writes; also its toolset. */
   resource?: ResourceName;
+  /** A toolset that is no resource (query); whoami, with neither, belongs to all. */
+  toolset?: string;
   /** zod input (the parser) and output schemas, built on first use. */
   schemas: { readonly input: z.ZodObject; readonly output: z.ZodType };
   annotations: ToolAnnotations;
@@ -41,7 +46,7 @@ export interface ToolDef {
  * zod schemas are built on first use: a server start needs only the tool names and the JSON
  * Schemas (prebuilt into the bundle), and building 80 schemas costs start-up time for nothing.
  */
-function lazySchemas<I extends z.ZodObject, O extends z.ZodType>(input: () => I, output: () => O): { readonly input: I; readonly output: O } {
+export function lazySchemas<I extends z.ZodObject, O extends z.ZodType>(input: () => I, output: () => O): { readonly input: I; readonly output: O } {
   let i: I | undefined;
   let o: O | undefined;
   return {
@@ -54,8 +59,8 @@ function lazySchemas<I extends z.ZodObject, O extends z.ZodType>(input: () => I,
   };
 }
 
-const hints = (kind: ToolKind): ToolAnnotations => ({
-  readOnlyHint: kind === 'list' || kind === 'get' || kind === 'whoami',
+export const hints = (kind: ToolKind): ToolAnnotations => ({
+  readOnlyHint: kind === 'list' || kind === 'get' || kind === 'whoami' || kind === 'query',
   destructiveHint: kind === 'delete',
   idempotentHint: kind === 'update' || kind === 'delete',
   openWorldHint: false,
@@ -244,7 +249,7 @@ const whoami: ToolDef = {
   },
 };
 
-/** Every tool, generated from the catalog: five per resource, plus whoami (41 in all). */
-export function allTools(): ToolDef[] {
+/** The catalog's tools: five per resource, plus whoami (41). */
+export function catalogTools(): ToolDef[] {
   return [...RESOURCES.flatMap((def) => [listTool(def), getTool(def), createTool(def), updateTool(def), deleteTool(def)]), whoami];
 }

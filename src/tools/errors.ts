@@ -1,5 +1,6 @@
 import { ApiError } from '../api/errors.js';
 import type { Logger } from '../log/logger.js';
+import { QueryError } from '../query/errors.js';
 
 /** The arguments are wrong; nothing was sent to the API. */
 export class UserInputError extends Error {
@@ -24,6 +25,7 @@ export class StillReferencedError extends Error {
 export function formatToolError(err: unknown, tool: string, logger: Logger): string {
   if (err instanceof UserInputError) return `Invalid arguments: ${err.message}`;
   if (err instanceof NotFoundError || err instanceof StillReferencedError) return err.message;
+  if (err instanceof QueryError) return `Query failed: ${err.message}`;
   if (err instanceof ApiError) {
     switch (err.kind) {
       case 'throttled':

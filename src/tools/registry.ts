@@ -1,5 +1,9 @@
 import type { ResourceName } from '../catalog/resources.js';
-import { allTools, type ToolDef } from './definitions.js';
+import { catalogTools, type ToolDef } from './definitions.js';
+import { queryTool } from './query.js';
+
+/** Every tool: the catalog's 41 and the SQL query tool. */
+export const allTools = (): ToolDef[] => [...catalogTools(), queryTool()];
 
 export interface ToolFilter {
   readOnly?: boolean;
@@ -13,7 +17,8 @@ export interface ToolFilter {
 export function selectTools(filter: ToolFilter = {}, tools: ToolDef[] = allTools()): ToolDef[] {
   return tools.filter((t) => {
     if (filter.readOnly && !t.annotations.readOnlyHint) return false;
-    if (filter.toolsets?.length && t.resource && !filter.toolsets.includes(t.resource as ResourceName)) return false;
+    const toolset = t.toolset ?? t.resource;
+    if (filter.toolsets?.length && toolset && !filter.toolsets.includes(toolset as ResourceName)) return false;
     return true;
   });
 }

@@ -102,15 +102,15 @@ export function shapeInput() {
   return {
     where: upTo(z.strictObject({ field: name, op: z.enum(OPS, { error: `expected one of ${OPS.join(', ')}` }), value: conditionValue.optional() }), 20)
       .optional()
-      .describe('AND-ed {field, op, value}; in takes an array; eq/ne null match empty'),
-    fields: upTo(name, 50).optional().describe('columns to return'),
-    sort: upTo(name, 10).optional().describe('e.g. ["-creditlimit"]; - for descending'),
+      .describe('ANDed {field,op,value}; in: array; eq null: empty'),
+    fields: upTo(name, 50).optional().describe('columns'),
+    sort: upTo(name, 10).optional().describe('["-creditlimit"]: - descends'),
     limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe('default 50'),
-    offset: z.number().int().min(0).optional().describe('default 0; next_offset continues'),
-    group_by: upTo(name, 5).optional().describe('fields to group by'),
+    offset: z.number().int().min(0).optional().describe('default 0'),
+    group_by: upTo(name, 5).optional().describe('columns'),
     metrics: upTo(z.strictObject({ op: z.enum(METRIC_OPS, { error: `expected one of ${METRIC_OPS.join(', ')}` }), field: name.optional() }), 10)
       .optional()
-      .describe('give columns count, sum_<field>, avg_…, min_…, max_…; alone: one total row'),
+      .describe('→ columns count, sum_<field>, avg_…; alone: one total row'),
   };
 }
 

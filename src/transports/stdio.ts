@@ -1,6 +1,6 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { AppContext } from '../context.js';
-import { buildSurface, createMcpServer } from '../server.js';
+import { buildSurface, createMcpServer, queryOptions } from '../server.js';
 import { untilSignal } from '../commands/setup.js';
 
 /**
@@ -8,7 +8,7 @@ import { untilSignal } from '../commands/setup.js';
  * Returns when the client closes stdin or on SIGINT/SIGTERM.
  */
 export async function serveStdio(ctx: AppContext): Promise<void> {
-  const surface = buildSurface({ readOnly: ctx.config.readOnly, toolsets: ctx.config.toolsets });
+  const surface = buildSurface({ readOnly: ctx.config.readOnly, toolsets: ctx.config.toolsets, query: queryOptions(ctx.config) });
   const server = createMcpServer(ctx, surface, { maxResultBytes: ctx.config.maxResultBytes });
   const transport = new StdioServerTransport();
   const stdinClosed = new Promise<void>((resolve) => {

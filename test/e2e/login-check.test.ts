@@ -161,8 +161,8 @@ describe('login-check', () => {
     const ok = await check({ CLASSIC_MODELS_API_URL: r.url, SSE_BEARER_TOKEN: SSE_TOKEN }, ['--sse-url', sse.url]);
     expect(ok.status, ok.stdout).toBe(0);
     expect(ok.stdout).toContain('/mcp without a token: 401 as it should');
-    expect(ok.stdout).toContain('/mcp (Streamable HTTP): initialize + tools/list: 41 tools');
-    expect(ok.stdout).toContain('/sse (HTTP+SSE): initialize + tools/list: 41 tools');
+    expect(ok.stdout).toContain('/mcp (Streamable HTTP): initialize + tools/list: 42 tools');
+    expect(ok.stdout).toContain('/sse (HTTP+SSE): initialize + tools/list: 42 tools');
     const bad = await check({ CLASSIC_MODELS_API_URL: r.url, SSE_BEARER_TOKEN: SSE_TOKEN }, ['--sse-url', sse.url, '--sse-token', 'wrong-token-123']);
     expect(bad.status).toBe(1);
     expect(failedLine(bad.stdout)).toContain('the server rejected the token (401)');

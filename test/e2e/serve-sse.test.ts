@@ -37,7 +37,7 @@ afterAll(async () => {
 describe('serve-sse with the right token', () => {
   it('lists and calls tools over Streamable HTTP (/mcp)', async () => {
     const client = await connectHttp(srv.url, 'mcp', TOKEN);
-    expect((await client.listTools()).tools).toHaveLength(41);
+    expect((await client.listTools()).tools).toHaveLength(42);
     const res = await call(client, 'classic_models_get_customer', { customernumber: 103 });
     expect(res.data.customername).toBe('Atelier graphique');
     await client.close();
@@ -45,7 +45,7 @@ describe('serve-sse with the right token', () => {
 
   it('lists and calls tools over HTTP+SSE (/sse + /messages)', async () => {
     const client = await connectHttp(srv.url, 'sse', TOKEN);
-    expect((await client.listTools()).tools).toHaveLength(41);
+    expect((await client.listTools()).tools).toHaveLength(42);
     const res = await call(client, 'classic_models_list_offices', { fields: ['city'], limit: 2 });
     expect(res.data.rows).toEqual([{ city: 'San Francisco' }, { city: 'Boston' }]);
     await client.close();

@@ -32,10 +32,10 @@ const EXPECTED = [
 ];
 
 describe('serve-stdio tool surface', () => {
-  it('lists exactly the 41 tools, each with input and output schemas and annotations', async () => {
+  it('lists exactly the 42 tools (41 from the catalog and the SQL query tool), each with input and output schemas and annotations', async () => {
     const { tools } = await mcp.client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual([...EXPECTED].sort());
-    expect(tools).toHaveLength(41);
+    expect(tools.map((t) => t.name).sort()).toEqual([...EXPECTED, 'classic_models_query'].sort());
+    expect(tools).toHaveLength(42);
     for (const t of tools) {
       expect(t.inputSchema.type).toBe('object');
       expect(t.outputSchema?.type).toBe('object');
@@ -65,20 +65,24 @@ describe('serve-stdio tool surface', () => {
     await quiet.stop();
   });
 
-  it('--read-only leaves the 17 tools that read; --toolsets keeps those resources plus whoami', async () => {
+  it('--read-only leaves the 18 tools that read; --toolsets keeps those resources plus whoami', async () => {
     const ro = await connectStdio(['serve-stdio', '--read-only'], envFor(replica));
     const names = (await ro.client.listTools()).tools.map((t) => t.name);
-    expect(names).toHaveLength(17);
-    expect(names.every((n) => /_(list|get)_|whoami/.test(n))).toBe(true);
+    expect(names).toHaveLength(18);
+    expect(names.every((n) => /_(list|get)_|whoami|_query$/.test(n))).toBe(true);
     const refused = await call(ro.client, 'classic_models_delete_office', { officecode: '7' });
     expect(refused.isError).toBe(true);
-    expect(refused.text).toBe('Unknown tool "classic_models_delete_office" (it may be disabled here by --read-only or --toolsets); tools/list shows the 17 available.');
+    expect(refused.text).toBe('Unknown tool "classic_models_delete_office" (it may be disabled here by --read-only or --toolsets); tools/list shows the 18 available.');
     await ro.close();
 
     const some = await connectStdio(['serve-stdio'], envFor(replica, { TOOLSETS: 'products,customers', READ_ONLY: 'true' }));
     const listed = (await some.client.listTools()).tools.map((t) => t.name).sort();
     expect(listed).toEqual(['classic_models_get_customer', 'classic_models_get_product', 'classic_models_list_customers', 'classic_models_list_products', 'classic_models_whoami']);
     await some.close();
+
+    const query = await connectStdio(['serve-stdio', '--toolsets', 'query'], envFor(replica));
+    expect((await query.client.listTools()).tools.map((t) => t.name)).toEqual(['classic_models_whoami', 'classic_models_query']);
+    await query.close();
   });
 });
 

@@ -86,7 +86,7 @@ describe('--toolsets and --read-only with resources and prompts', () => {
     const replica = await startReplica();
     cleanups.push(() => replica.stop());
     const client = await connect('stdio', replica, ['--read-only']);
-    expect((await client.listTools()).tools).toHaveLength(17);
+    expect((await client.listTools()).tools).toHaveLength(18);
     await checkSurface(client);
   });
 });

@@ -39,6 +39,9 @@ describe('configuration', () => {
       rateLimit: 300,
       auditLog: undefined,
       auditArgs: false,
+      queryTimeoutMs: 5000,
+      queryCacheSeconds: 30,
+      queryMemoryMb: 256,
     });
     expect(sources.apiUrl.source).toBe('default');
   });
@@ -92,7 +95,7 @@ describe('configuration', () => {
     [{ API_TIMEOUT_MS: '-5' }, {}, 'API_TIMEOUT_MS: expected a whole number from 1 to 3600000, got "-5"'],
     [{ TRANSPORT: 'websocket' }, {}, 'TRANSPORT: expected one of stdio, sse, got "websocket"'],
     [{ SSL_VERIFY: 'maybe' }, {}, 'SSL_VERIFY: expected true or false, got "maybe"'],
-    [{ TOOLSETS: 'products,widgets' }, {}, 'TOOLSETS: unknown toolset widgets; valid: productlines, products, offices, employees, customers, orders, payments, orderdetails'],
+    [{ TOOLSETS: 'products,widgets' }, {}, 'TOOLSETS: unknown toolset widgets; valid: productlines, products, offices, employees, customers, orders, payments, orderdetails, query'],
     [{}, { port: '99999' }, '--port: expected a whole number from 0 to 65535, got "99999"'],
     [{}, { sessionIdleTimeout: 'soon' }, '--session-idle-timeout: expected a duration such as 90s, 30m or 2h, got "soon"'],
     [{ ALLOWED_ORIGINS: 'example.com' }, {}, 'ALLOWED_ORIGINS: "example.com" is not an origin such as https://app.example.com'],

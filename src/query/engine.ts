@@ -1,0 +1,231 @@
+import type { Worker } from 'node:worker_threads';
+import type { Api } from '../api/client.js';
+import type { TableCache } from '../api/tables.js';
+import { RESOURCES, type ResourceName } from '../catalog/resources.js';
+import { MYSQL_FUNCTIONS } from './functions.js';
+import { label, prepare, RefusedQuery } from './dialect.js';
+import type { LoadTable, QueryMessage, QueryReply } from './worker.js';
+
+import { QueryError } from './errors.js';
+
+export { QueryError };
+
+export interface QueryOptions {
+  timeoutMs: number;
+  /** How old a table read from the API may be when a query uses it; 0: read it for every query. */
+  cacheSeconds: number;
+  memoryMb: number;
+  /** Queries that may run at once (each on a worker thread of its own). */
+  workers?: number;
+}
+
+export interface QueryResult {
+  columns: string[];
+  rows: unknown[][];
+  row_count: number;
+  /** When the oldest table the answer rests on was read from the API. */
+  as_of: string;
+  age_s: number;
+  truncated?: true;
+  note?: string;
+}
+
+interface Handle {
+  worker: Worker;
+  /** "identity:table" → the version of its rows this worker holds. */
+  loaded: Map<string, string>;
+  pending?: { id: number; resolve(r: QueryReply): void; reject(e: Error): void };
+  idleTimer?: NodeJS.Timeout;
+}
+
+/** A worker nobody has used for this long goes, with its memory. */
+const IDLE_MS = 60_000;
+
+/**
+ * Runs read-only SQL over the API's tables. The tables a query names are read through the
+ * caller's API client (same identity, auth and retries as every tool), in parallel with getting
+ * a worker ready, and kept per identity for cacheSeconds. Each query runs on a worker thread
+ * with a deadline and a memory cap; one that outlives its deadline is stopped by ending its
+ * worker, and the next query gets a fresh one.
+ */
+export class QueryEngine {
+  private readonly idle: Handle[] = [];
+  private readonly all = new Set<Handle>();
+  private readonly queue: ((h: Handle) => void)[] = [];
+  private readonly identities = new WeakMap<Api, string>();
+  private nextId = 1;
+  private code?: Promise<{ code: string; wasm: Uint8Array }>;
+
+  constructor(
+    private readonly o: QueryOptions & {
+      tables: TableCache;
+      /** The worker's code and SQLite's WebAssembly (embedded in the bundle; built from source in tests). */
+      load(): Promise<{ code: string; wasm: Uint8Array }>;
+      now?: () => number;
+    },
+  ) {}
+
+  async run(api: Api, sql: string, opts: { maxRows: number; maxBytes: number; signal?: AbortSignal }): Promise<QueryResult> {
+    let prepared;
+    try {
+      prepared = prepare(sql);
+    } catch (err) {
+      if (err instanceof RefusedQuery) throw new QueryError(err.message);
+      throw err;
+    }
+    const maxAge = this.o.cacheSeconds * 1000;
+    // The worker gets ready while the tables are read.
+    const acquired = this.acquire();
+    let tables: { name: ResourceName; rows: Record<string, unknown>[]; fetchedAt: number }[];
+    try {
+      tables = await Promise.all(prepared.tables.map((t) => this.o.tables.read(api, t, maxAge).then((r) => ({ name: t, ...r }))));
+    } catch (err) {
+      void acquired.then((h) => this.release(h), () => undefined);
+      throw err;
+    }
+    const handle = await acquired;
+    const identity = this.identityOf(api);
+    const load: LoadTable[] = tables
+      .filter((t) => handle.loaded.get(`${identity}:${t.name}`) !== String(t.fetchedAt))
+      .map((t) => ({ name: t.name, version: String(t.fetchedAt), rows: t.rows }));
+    const message: QueryMessage = { id: this.nextId++, db: identity, load, sql: prepared.sql, maxRows: opts.maxRows, maxBytes: opts.maxBytes };
+    let reply: QueryReply;
+    try {
+      reply = await this.send(handle, message, opts.signal);
+    } catch (err) {
+      this.kill(handle);
+      throw err;
+    }
+    // What the worker now holds, whatever the query's fate: loading happens before it runs.
+    for (const t of load) handle.loaded.set(`${identity}:${t.name}`, t.version);
+    this.release(handle);
+    if (!reply.ok) throw new QueryError(teach(reply.message, prepared.tables));
+    const now = (this.o.now ?? Date.now)();
+    const oldest = tables.length ? Math.min(...tables.map((t) => t.fetchedAt)) : now;
+    const result: QueryResult = { columns: reply.columns.map(label), rows: reply.rows, row_count: reply.rows.length, as_of: new Date(oldest).toISOString(), age_s: Math.max(0, Math.round((now - oldest) / 1000)) };
+    if (reply.truncated) {
+      result.truncated = true;
+      result.note =
+        reply.truncated === 'rows'
+          ? `More rows than max_rows (${opts.maxRows}): aggregate (GROUP BY, COUNT, SUM), add a WHERE or LIMIT, or raise max_rows.`
+          : `The rows so far fill the result budget (${opts.maxBytes} bytes): select fewer columns, aggregate, or add a LIMIT.`;
+    }
+    return result;
+  }
+
+  /** Ends every worker (at shutdown). */
+  async close() {
+    await Promise.all([...this.all].map((h) => this.kill(h)));
+  }
+
+  private identityOf(api: Api) {
+    let id = this.identities.get(api);
+    if (!id) this.identities.set(api, (id = `identity${this.nextId++}`));
+    return id;
+  }
+
+  private send(h: Handle, m: QueryMessage, signal?: AbortSignal): Promise<QueryReply> {
+    return new Promise((resolve, reject) => {
+      const fail = (e: Error) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        h.pending = undefined;
+        reject(e);
+      };
+      const timer = setTimeout(
+        () =>
+          fail(
+            new QueryError(
+              `the query ran longer than ${(this.o.timeoutMs / 1000).toFixed(1).replace(/\.0$/, '')} s (QUERY_TIMEOUT_MS) and was stopped: narrow it with WHERE, join on keys, or aggregate; a recursive CTE needs a condition that ends it`,
+            ),
+          ),
+        this.o.timeoutMs,
+      );
+      const onAbort = () => fail(new QueryError('the query was cancelled'));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      h.pending = {
+        id: m.id,
+        resolve: (r) => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          h.pending = undefined;
+          resolve(r);
+        },
+        reject: fail,
+      };
+      h.worker.postMessage(m);
+    });
+  }
+
+  private async acquire(): Promise<Handle> {
+    const h = this.idle.pop();
+    if (h) {
+      clearTimeout(h.idleTimer);
+      return h;
+    }
+    if (this.all.size < (this.o.workers ?? 2)) return this.spawn();
+    return new Promise((resolve) => this.queue.push(resolve));
+  }
+
+  private release(h: Handle) {
+    const next = this.queue.shift();
+    if (next) return next(h);
+    this.idle.push(h);
+    h.idleTimer = setTimeout(() => {
+      const i = this.idle.indexOf(h);
+      if (i >= 0) this.idle.splice(i, 1);
+      void this.kill(h);
+    }, IDLE_MS);
+    h.idleTimer.unref();
+  }
+
+  private async spawn(): Promise<Handle> {
+    const { Worker } = await import('node:worker_threads');
+    const { code, wasm } = await (this.code ??= this.o.load());
+    const worker = new Worker(code, {
+      eval: true,
+      workerData: { wasm, memoryMb: this.o.memoryMb },
+      resourceLimits: { maxOldGenerationSizeMb: this.o.memoryMb },
+    });
+    worker.unref();
+    const h: Handle = { worker, loaded: new Map() };
+    this.all.add(h);
+    worker.on('message', (r: QueryReply) => (h.pending?.id === r.id ? h.pending.resolve(r) : undefined));
+    worker.on('error', (err: Error & { code?: string }) =>
+      h.pending?.reject(
+        new QueryError(err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `the query needed more than ${this.o.memoryMb} MB (QUERY_MEMORY_MB) and was stopped: aggregate or narrow it` : `the query engine failed: ${err.message}`),
+      ),
+    );
+    worker.on('exit', () => {
+      this.all.delete(h);
+      h.pending?.reject(new QueryError('the query engine stopped; run the query again'));
+      // Anyone waiting for a worker gets a new one in its place.
+      const next = this.queue.shift();
+      if (next) void this.spawn().then(next);
+    });
+    return h;
+  }
+
+  private async kill(h: Handle) {
+    clearTimeout(h.idleTimer);
+    this.all.delete(h);
+    await h.worker.terminate();
+  }
+}
+
+const TABLE_NAMES = RESOURCES.map((r) => r.name);
+
+/** SQLite's message, plus what the model needs to write the query right next time. */
+function teach(message: string, tables: ResourceName[]): string {
+  const column = /no such column: ([\w.]+)/.exec(message);
+  if (column) {
+    const named = RESOURCES.filter((r) => tables.includes(r.name));
+    return `${message}; ${named.map((r) => `${r.name} has ${r.fields.map((f) => f.name).join(', ')}`).join('; ') || `the tables are ${TABLE_NAMES.join(', ')}`}`;
+  }
+  if (/no such table/.test(message)) return `${message}; the tables are ${TABLE_NAMES.join(', ')}`;
+  const fn = /no such function: (\w+)/.exec(message);
+  if (fn) return `${fn[1].toUpperCase()}() is not provided; MySQL functions here: ${MYSQL_FUNCTIONS.join(', ')}; SQLite's own work too (SUBSTR, INSTR, ROUND, ABS, COALESCE, NULLIF, CAST, FLOOR, CEIL, POWER, SQRT, MOD, PRINTF, STRFTIME, GROUP_CONCAT)`;
+  if (/readonly database|not authorized/.test(message)) return 'read-only: one SELECT';
+  if (/out of memory|SQLITE_NOMEM/i.test(message)) return `the query needed more memory than QUERY_MEMORY_MB allows and was stopped: aggregate or narrow it`;
+  return message;
+}
