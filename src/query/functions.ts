@@ -86,7 +86,8 @@ function addInterval(v: Value, interval: Value, sign: 1 | -1): Value {
 }
 
 const num = (v: Value): number | null => (v === null ? null : typeof v === 'number' ? v : Number.isNaN(Number(text(v))) ? 0 : Number(text(v)));
-const nullIfAny = (f: (...a: Value[]) => Value) => (...a: Value[]) => (a.some((x) => x === null) ? null : f(...a));
+/** NULL if any argument is; keeps f's arity, which is what SQLite registers the function with. */
+const nullIfAny = (f: (...a: Value[]) => Value) => Object.defineProperty((...a: Value[]) => (a.some((x) => x === null) ? null : f(...a)), 'length', { value: f.length });
 
 /** SQLite takes a function's arity from fn.length: variadic ones are registered once per arity. */
 function variadic(db: SqlDatabase, name: string, fn: (...a: Value[]) => Value, from: number, to = 16) {

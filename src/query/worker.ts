@@ -73,7 +73,8 @@ parentPort!.on('message', async (m: QueryMessage) => {
     try {
       const columns = stmt.getColumnNames();
       const rows: unknown[][] = [];
-      let bytes = JSON.stringify(columns).length + 120;
+      // Room for the answer's envelope: row_count, as_of, age_s and a note on truncation.
+      let bytes = Buffer.byteLength(JSON.stringify(columns)) + 400;
       let truncated: 'rows' | 'bytes' | undefined;
       while (stmt.step()) {
         if (rows.length >= m.maxRows) {
@@ -81,7 +82,7 @@ parentPort!.on('message', async (m: QueryMessage) => {
           break;
         }
         const row = stmt.get().map((v) => (typeof v === 'number' ? clean(v) : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v));
-        const size = JSON.stringify(row).length + 1;
+        const size = Buffer.byteLength(JSON.stringify(row)) + 1;
         if (bytes + size > m.maxBytes) {
           truncated = 'bytes';
           break;

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { QUESTIONS, sameRows } from '../contract/questions.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, connectHttp, connectStdio, startHttpServer, type Connected, type HttpServerProcess } from '../helpers/mcp.js';
-import { direct, envFor, KIT_PRESENT, startRealApi, type RealApi } from './kit.js';
+import { direct, envFor, KIT_PRESENT, sql, startRealApi, type RealApi } from './kit.js';
 
 /**
  * Every tool of every resource through the built bundle and the SDK client, against the real
@@ -74,6 +76,43 @@ const STEPS: { singular: string; plural: string; create: Record<string, unknown>
     path: `v1/orderdetails/${K.ordernumber}/${K.productcode}/`,
   },
 ];
+
+// Before any test here writes: MariaDB answers over the sample data as it stands.
+describe.skipIf(!KIT_PRESENT)('real API: classicmodels questions in one classic_models_query call each, as MariaDB answers them', () => {
+  let api: RealApi;
+  let stdio: Connected;
+  let http: HttpServerProcess;
+  const answers: Record<string, string[][]> = {};
+  beforeAll(async () => {
+    api = await startRealApi();
+    stdio = await connectStdio(['serve-stdio'], envFor(api));
+    http = await startHttpServer(['--audit-log', 'off'], { ...envFor(api), LOG_LEVEL: 'info', SSE_BEARER_TOKEN: 'rt-token' });
+  });
+  afterAll(async () => {
+    if (process.env.CM_RECORD === '1') writeFileSync(new URL('../contract/query-answers.json', import.meta.url), JSON.stringify({ source: 'MariaDB 10.11 over the sample data, via test/real-api', answers }, null, 1) + '\n');
+    await stdio?.close();
+    await http?.stop();
+    await api?.stop();
+  });
+
+  it(`has at least 20 questions (${QUESTIONS.length})`, () => expect(QUESTIONS.length).toBeGreaterThanOrEqual(20));
+
+  it('each question: the same rows over stdio and /mcp as MariaDB gives for the same SQL', async () => {
+    const mcp = await connectHttp(http.url, 'mcp', 'rt-token');
+    const wrong: string[] = [];
+    for (const question of QUESTIONS) {
+      const expected = (await sql(question.sql)).split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
+      answers[question.q] = expected;
+      for (const [transport, client] of [['stdio', stdio.client], ['/mcp', mcp]] as const) {
+        const r = await call(client, 'classic_models_query', { sql: question.sql });
+        const problem = r.isError ? r.text : sameRows(r.data.rows, expected, question.unordered);
+        if (problem) wrong.push(`${question.q} (${transport}): ${problem}`);
+      }
+    }
+    await mcp.close();
+    expect(wrong).toEqual([]);
+  });
+});
 
 describe.skipIf(!KIT_PRESENT)('real API: every tool over stdio, one login for the session', () => {
   let api: RealApi;
