@@ -1,9 +1,10 @@
 import type { Worker } from 'node:worker_threads';
 import type { Api } from '../api/client.js';
 import type { TableCache } from '../api/tables.js';
-import { RESOURCES, type ResourceName } from '../catalog/resources.js';
+import { RESOURCES, resource, type ResourceName } from '../catalog/resources.js';
 import { MYSQL_FUNCTIONS } from './functions.js';
 import { label, prepare, RefusedQuery } from './dialect.js';
+import { insertStatement } from './load.js';
 import type { LoadTable, QueryMessage, QueryReply } from './worker.js';
 
 import { QueryError } from './errors.js';
@@ -75,20 +76,31 @@ export class QueryEngine {
     }
     const maxAge = this.o.cacheSeconds * 1000;
     // The worker gets ready while the tables are read.
-    const acquired = this.acquire();
+    const handle = await this.acquire();
+    const identity = this.identityOf(api);
+    // Each table goes to the worker the moment it arrives: the small ones are loaded while the
+    // largest is still on its way, and only that one is loaded after the slowest read.
+    const sent: LoadTable[] = [];
     let tables: { name: ResourceName; rows: Record<string, unknown>[]; fetchedAt: number }[];
     try {
-      tables = await Promise.all(prepared.tables.map((t) => this.o.tables.read(api, t, maxAge).then((r) => ({ name: t, ...r }))));
+      tables = await Promise.all(
+        prepared.tables.map(async (name) => {
+          const t = { name, ...(await this.o.tables.read(api, name, maxAge)) };
+          if (handle.loaded.get(`${identity}:${name}`) !== String(t.fetchedAt)) {
+            const load: LoadTable = { name, version: String(t.fetchedAt), insert: this.insertOf(name, t.rows) };
+            sent.push(load);
+            handle.worker.postMessage({ id: 0, db: identity, load: [load], sql: '', maxRows: 0, maxBytes: 0 } satisfies QueryMessage);
+          }
+          return t;
+        }),
+      );
     } catch (err) {
-      void acquired.then((h) => this.release(h), () => undefined);
+      // What was sent is loaded all the same; the worker can serve the next query.
+      for (const t of sent) handle.loaded.set(`${identity}:${t.name}`, t.version);
+      this.release(handle);
       throw err;
     }
-    const handle = await acquired;
-    const identity = this.identityOf(api);
-    const load: LoadTable[] = tables
-      .filter((t) => handle.loaded.get(`${identity}:${t.name}`) !== String(t.fetchedAt))
-      .map((t) => ({ name: t.name, version: String(t.fetchedAt), rows: t.rows }));
-    const message: QueryMessage = { id: this.nextId++, db: identity, load, sql: prepared.sql, maxRows: opts.maxRows, maxBytes: opts.maxBytes };
+    const message: QueryMessage = { id: this.nextId++, db: identity, load: [], sql: prepared.sql, maxRows: opts.maxRows, maxBytes: opts.maxBytes };
     let reply: QueryReply;
     try {
       reply = await this.send(handle, message, opts.signal);
@@ -97,7 +109,7 @@ export class QueryEngine {
       throw err;
     }
     // What the worker now holds, whatever the query's fate: loading happens before it runs.
-    for (const t of load) handle.loaded.set(`${identity}:${t.name}`, t.version);
+    for (const t of sent) handle.loaded.set(`${identity}:${t.name}`, t.version);
     this.release(handle);
     if (!reply.ok) throw new QueryError(teach(reply.message, prepared.tables));
     const now = (this.o.now ?? Date.now)();
@@ -116,6 +128,14 @@ export class QueryEngine {
   /** Ends every worker (at shutdown). */
   async close() {
     await Promise.all([...this.all].map((h) => this.kill(h)));
+  }
+
+  /** A table's rows as one INSERT statement, made once per fetch and shared by every worker that loads it. */
+  private readonly inserts = new WeakMap<object, string>();
+  private insertOf(table: ResourceName, rows: Record<string, unknown>[]) {
+    let text = this.inserts.get(rows);
+    if (text === undefined) this.inserts.set(rows, (text = insertStatement(resource(table), rows)));
+    return text;
   }
 
   private identityOf(api: Api) {
@@ -229,3 +249,4 @@ function teach(message: string, tables: ResourceName[]): string {
   if (/out of memory|SQLITE_NOMEM/i.test(message)) return `the query needed more memory than QUERY_MEMORY_MB allows and was stopped: aggregate or narrow it`;
   return message;
 }
+

@@ -5,6 +5,8 @@ import { BUNDLE } from './bundle.js';
 
 export interface Connected {
   client: Client;
+  /** The server process. */
+  pid?: number;
   stderr(): string;
   close(): Promise<void>;
 }
@@ -21,7 +23,7 @@ export async function connectStdio(args: string[], env: Record<string, string> =
   transport.stderr?.on('data', (d) => (err += d));
   const client = new Client({ name: 'e2e', version: '1.0.0' });
   await client.connect(transport);
-  return { client, stderr: () => err, close: () => client.close() };
+  return { client, pid: transport.pid ?? undefined, stderr: () => err, close: () => client.close() };
 }
 
 /** Calls a tool and returns its text and structured result, whatever the outcome. */
