@@ -96,12 +96,17 @@ export class McpHttpServer {
   async shutdown(graceMs = 5_000): Promise<void> {
     this.closing = true;
     clearInterval(this.sweeper);
-    const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     const deadline = Date.now() + graceMs;
+    // Stateful: stop listening at once (sessions end here anyway). Stateless, behind a load
+    // balancer: keep listening while the calls under way finish, answering anything new with a
+    // 503 that a proxy retries elsewhere. Closing the listener first would reset the connections
+    // waiting in its accept queue, requests a proxy has sent and may not retry.
+    let closed = this.o.stateless ? undefined : new Promise<void>((resolve) => this.http.close(() => resolve()));
     await this.inflight.idle(graceMs);
     // A finished call's result is still being written: on its POST response (/mcp), or on the
     // session's event stream (/sse), which has no end of its own to wait for.
     await this.responses.idle(Math.max(0, deadline - Date.now()));
+    closed ??= new Promise<void>((resolve) => this.http.close(() => resolve()));
     await new Promise((r) => setTimeout(r, 50));
     await Promise.all([...this.sessions.keys()].map((id) => this.drop(id, 'shutdown')));
     this.http.closeAllConnections();
@@ -112,6 +117,10 @@ export class McpHttpServer {
     const url = new URL(req.url ?? '/', 'http://local');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
+    // A shutdown waits for every POST from the moment it arrives (its body may still be on the
+    // way), never cutting one a proxy has sent: it would see a reset and could not retry it.
+    // Event streams (GET) have no end of their own and are not waited for.
+    if (method === 'POST') void this.responses.track(new Promise((r) => res.on('close', r)));
 
     const origin = checkOrigin(req, { boundToLoopback: isLoopback(this.o.host), allowedHosts: this.o.allowedHosts, allowedOrigins: this.o.allowedOrigins });
     if (origin) return refuse(res, origin);
@@ -121,8 +130,14 @@ export class McpHttpServer {
     }
     if (!ENDPOINTS.includes(path)) return json(res, 404, { error: 'not_found', message: `No endpoint ${path}. Endpoints: ${ENDPOINTS.join(', ')}` });
     if (!ALLOW[path].split(', ').includes(method)) return json(res, 405, { error: 'method_not_allowed', message: `${method} is not allowed on ${path}` }, { Allow: ALLOW[path] });
-    if (path === '/healthz') return this.healthz(res);
-    if (this.closing) return json(res, 503, { error: 'shutting_down', message: 'The server is shutting down.' }, { Connection: 'close' });
+    if (path === '/healthz') {
+      // A stopping instance says so, and a load balancer's health check takes it out at once.
+      if (this.closing) return json(res, 503, { status: 'stopping', version: this.ctx.version }, { Connection: 'close' });
+      return this.healthz(res);
+    }
+    // Stopping: nothing new is processed, and a 503 says so, so a proxy may send the request to
+    // another instance (even a POST: this one never touched it).
+    if (this.closing) return json(res, 503, { error: 'shutting_down', message: 'The server is shutting down; nothing was done. Retry.' }, { Connection: 'close', 'Retry-After': '1' });
 
     const identity = this.o.identities.directory.resolve(req);
     if (!identity) {
@@ -137,7 +152,6 @@ export class McpHttpServer {
       body = read.body;
     }
 
-    if (method === 'POST' && path === '/mcp') void this.responses.track(new Promise((r) => res.on('close', r)));
     if (path === '/sse') return this.openSse(identity, res);
     if (path === '/messages') return this.postSse(identity, url, req, res, body);
     return this.o.stateless ? this.mcpStateless(identity, req, res, body) : this.mcp(identity, req, res, body);
