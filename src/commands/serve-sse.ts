@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { ConfigError } from '../config/config.js';
 import { buildSurface, createMcpServer, queryOptions } from '../server.js';
 import { loadHttpTransport } from '../lazy.js';
@@ -33,6 +34,7 @@ export const serveSse: CommandDef = {
     'token other than the default. SIGHUP re-reads the *_FILE secrets and the users file, keeping sessions.',
   ].join('\n'),
   async run(flags) {
+    leanHeap();
     return withContext(flags, async (ctx) => {
       const c = ctx.config;
       const { Identities } = await import('../identity/identities.js');
@@ -110,3 +112,17 @@ export const serveSse: CommandDef = {
     });
   },
 };
+
+/**
+ * A server with a hundred busy sessions allocates fast, and V8 answers by growing the young
+ * generation and the old one: 170 MB resident for a live heap near 25 MB. Keeping the young
+ * generation at its first size and the heap sized for memory holds it near 95 MB for about a
+ * quarter fewer calls a second (npm run bench). These are the flags `node --optimize-for-size
+ * --semi-space-growth-factor=1` would set, set from inside, because nobody types node flags in
+ * front of npx. They only steer the garbage collector's sizing.
+ */
+function leanHeap() {
+  const { setFlagsFromString } = createRequire(process.execPath)('node:v8') as typeof import('node:v8');
+  setFlagsFromString('--optimize-for-size');
+  setFlagsFromString('--semi-space-growth-factor=1');
+}
