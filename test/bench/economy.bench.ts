@@ -52,12 +52,14 @@ const QUESTIONS: Question[] = [
   {
     q: 'Revenue per product line',
     naive: ['orderdetails', 'products'],
-    steps: (prev) =>
-      prev.length === 0
-        ? ['classic_models_list_products', { fields: ['productcode', 'productline'], limit: 500 }]
-        : prev.length === 1
-          ? ['classic_models_list_orderdetails', { group_by: ['productcode'], metrics: [{ op: 'sum', field: 'linetotal' }], limit: 500 }]
-          : null,
+    steps: once('classic_models_query', { sql: 'SELECT productline, SUM(quantityordered * priceeach) AS revenue FROM orderdetails JOIN products USING (productcode) GROUP BY productline ORDER BY revenue DESC' }),
+  },
+  {
+    q: 'The sales rep who brought in the most revenue in 2004',
+    naive: ['orderdetails', 'orders', 'customers', 'employees'],
+    steps: once('classic_models_query', {
+      sql: "SELECT CONCAT(e.firstName, ' ', e.lastName) AS rep, SUM(od.quantityOrdered * od.priceEach) AS revenue FROM employees e JOIN customers c ON c.salesRepEmployeeNumber = e.employeeNumber JOIN orders o USING (customerNumber) JOIN orderdetails od USING (orderNumber) WHERE YEAR(o.orderDate) = 2004 GROUP BY e.employeeNumber ORDER BY revenue DESC LIMIT 1",
+    }),
   },
   { q: 'Customers without a sales rep', naive: ['customers'], steps: once('classic_models_list_customers', { where: [{ field: 'salesrepemployeenumber', op: 'eq', value: null }], fields: ['customername', 'country'], limit: 500 }) },
   { q: 'Customers per country, top 5', naive: ['customers'], steps: once('classic_models_list_customers', { group_by: ['country'], metrics: [{ op: 'count' }], sort: ['-count'], limit: 5 }) },

@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReplica, type Replica } from '../../src/demo/server.js';
 import { QUESTIONS, sameRows } from '../contract/questions.js';
-import { call, connectHttp, connectStdio, startHttpServer, type Connected } from '../helpers/mcp.js';
+import { call, connectHttp, connectStdio, startHttpServer, type Connected, replicaEnv } from '../helpers/mcp.js';
 
 /**
  * classic_models_query against the replica: the question set held to MariaDB's recorded answers,
  * and the guardrails (read-only, deadline, memory, budget, freshness, errors that teach).
  */
 const recorded = JSON.parse(readFileSync(new URL('../contract/query-answers.json', import.meta.url), 'utf8')) as { answers: Record<string, string[][]> };
-const envFor = (r: Replica, extra: Record<string, string> = {}) => ({ CLASSIC_MODELS_API_URL: r.url, API_USERNAME: 'demo', API_PASSWORD: 'demo123', ...extra });
+const envFor = replicaEnv;
 
 let replica: Replica;
 let mcp: Connected;

@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCES } from '../../src/catalog/resources.js';
 import { startReplica, type Replica } from '../../src/demo/server.js';
 import { BUNDLE } from '../helpers/bundle.js';
-import { call, connectStdio, type Connected } from '../helpers/mcp.js';
+import { call, connectStdio, type Connected, replicaEnv } from '../helpers/mcp.js';
 
 /** The server under test talks to a replica this test owns, so it can count and inspect. */
 let replica: Replica;
 let mcp: Connected;
 
-const envFor = (r: Replica, extra: Record<string, string> = {}) => ({ CLASSIC_MODELS_API_URL: r.url, API_USERNAME: 'demo', API_PASSWORD: 'demo123', ...extra });
+const envFor = replicaEnv;
 
 beforeAll(async () => {
   replica = await startReplica({ throttles: { read: null, write: null } });

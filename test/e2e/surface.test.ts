@@ -1,12 +1,12 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startReplica, type Replica } from '../../src/demo/server.js';
-import { call, connectHttp, connectStdio, startHttpServer, type HttpServerProcess } from '../helpers/mcp.js';
+import { call, connectHttp, connectStdio, startHttpServer, type HttpServerProcess, replicaEnv } from '../helpers/mcp.js';
 import { checkLeniency } from '../helpers/leniency.js';
 import { checkSurface, notifications } from '../helpers/surface.js';
 
 /** Logging, resources, prompts and completions over each transport, against the replica. */
-const envFor = (r: Replica) => ({ CLASSIC_MODELS_API_URL: r.url, API_USERNAME: 'demo', API_PASSWORD: 'demo123', LOG_LEVEL: 'info', SSE_BEARER_TOKEN: 'surface-token' });
+const envFor = (r: Replica) => replicaEnv(r, { LOG_LEVEL: 'info', SSE_BEARER_TOKEN: 'surface-token' });
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();

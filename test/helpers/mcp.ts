@@ -67,3 +67,6 @@ export async function connectHttp(url: string, kind: 'mcp' | 'sse', token?: stri
   await client.connect(transport);
   return client;
 }
+
+/** The environment of a server pointed at a replica, as the demo user. */
+export const replicaEnv = (r: { url: string }, extra: Record<string, string> = {}): Record<string, string> => ({ CLASSIC_MODELS_API_URL: r.url, API_USERNAME: 'demo', API_PASSWORD: 'demo123', ...extra });

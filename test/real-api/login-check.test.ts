@@ -1,5 +1,3 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliAsync } from '../helpers/bundle.js';
 import { API_KEY, KIT_PRESENT, signUp, sql, startRealApi, type RealApi } from './kit.js';
@@ -65,14 +63,12 @@ describe.skipIf(!KIT_PRESENT)('real API: login-check', () => {
     expect(res.stdout).toContain('hint: wrong base URL or path prefix');
   });
 
-  it('nothing listening: connection refused, with the hint', async () => {
-    const s = http.createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const port = (s.address() as AddressInfo).port;
-    await new Promise((r) => s.close(r));
-    const res = await check({ CLASSIC_MODELS_API_URL: `http://127.0.0.1:${port}` });
+  it('nothing listening (the instance stopped): connection refused, with the hint', async () => {
+    const gone = await startRealApi();
+    await gone.stop();
+    const res = await check({ CLASSIC_MODELS_API_URL: gone.url });
     expect(res.status).toBe(1);
-    expect(failedLine(res.stdout)).toContain(`cannot connect to 127.0.0.1:${port} (ECONNREFUSED)`);
+    expect(failedLine(res.stdout)).toContain(`cannot connect to 127.0.0.1:${gone.port} (ECONNREFUSED)`);
     expect(res.stdout).toContain('hint: nothing listens there');
   });
 

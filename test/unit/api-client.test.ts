@@ -4,21 +4,13 @@ import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiClient, type ApiClientOptions } from '../../src/api/client.js';
 import { ApiError } from '../../src/api/errors.js';
+import { failure } from '../helpers/failure.js';
 import { createLogger } from '../../src/log/logger.js';
 import { fakeJwt } from '../helpers/jwt.js';
 
 const BASE = 'http://api.test';
 const ROOT = '/classic-models/api';
 
-/** The error a call failed with (the test fails if it succeeded). */
-async function failure(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as ApiError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** A clock the tests move by hand, so expiry is exact and no test sleeps. */
 function clock(start = Date.UTC(2026, 0, 1)) {

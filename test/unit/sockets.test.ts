@@ -1,7 +1,7 @@
 import net, { type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ApiClient } from '../../src/api/client.js';
-import { ApiError } from '../../src/api/errors.js';
+import { failure } from '../helpers/failure.js';
 import { createLogger } from '../../src/log/logger.js';
 
 /**
@@ -11,14 +11,6 @@ import { createLogger } from '../../src/log/logger.js';
 const apiKeyClient = (o: { baseUrl: string }) =>
   new ApiClient({ baseUrl: o.baseUrl, username: 'demo', password: 'x', apiKey: 'key-abc', timeoutMs: 2_000, sslVerify: true, logger: createLogger('error', []), sleep: async () => {} });
 
-async function failure(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as ApiError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('kept-alive sockets', () => {
   /**
