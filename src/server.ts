@@ -171,16 +171,19 @@ export function createMcpServer(ctx: AppContext, surface: ToolSurface, opts: Ser
     }
     // Every API answer's status is noted for the audit line (the last one is the call's).
     const api: Api = { baseUrl: base.baseUrl, usesApiKey: base.usesApiKey, request: (m, p, o = {}) => base.request(m, p, { ...o, onStatus: (s) => (apiStatus = s) }) };
+    // What a write changed must not be read back from a cached table, whether or not it answered
+    // (one that timed out may well have been done).
+    const dropWritten = () => tool.resource && tool.kind !== 'list' && tool.kind !== 'get' && surface.tables.drop(base, tool.resource);
     try {
       const args = parseArguments(tool, coerceArguments(rawArgs, surface.inputs.get(name)!));
       const running = tool.run(args, { api: tool.kind === 'query' ? base : api, signal: extra.signal, maxResultBytes: opts.maxResultBytes, query: surface.query });
       const result = await (opts.inflight ? opts.inflight.track(running) : running);
-      // What a write changed must not be read back from a cached table.
-      if (tool.resource && tool.kind !== 'list' && tool.kind !== 'get') surface.tables.drop(base, tool.resource);
+      dropWritten();
       ctx.logger.debug(`${name} ok in ${(performance.now() - started).toFixed(0)} ms`);
       record('ok');
       return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result };
     } catch (err) {
+      dropWritten();
       const text = formatToolError(err, name, ctx.logger);
       ctx.logger.debug(`${name} failed in ${(performance.now() - started).toFixed(0)} ms${err instanceof UserInputError ? ' (arguments)' : ''}`);
       if (err instanceof ApiError && err.status) apiStatus = err.status;
