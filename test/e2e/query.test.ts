@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReplica, type Replica } from '../../src/demo/server.js';
+import type { Replica } from '../../src/demo/server.js';
 import { QUESTIONS, sameRows } from '../contract/questions.js';
-import { call, connectHttp, connectStdio, startHttpServer, type Connected, replicaEnv } from '../helpers/mcp.js';
+import { call, connectHttp, connectStdio, startHttpServer, type Connected, replicaEnv, replicaOverStdio } from '../helpers/mcp.js';
 
 /**
  * classic_models_query against the replica: the question set held to MariaDB's recorded answers,
@@ -13,14 +13,9 @@ const envFor = replicaEnv;
 
 let replica: Replica;
 let mcp: Connected;
-beforeAll(async () => {
-  replica = await startReplica({ throttles: { read: null, write: null } });
-  mcp = await connectStdio(['serve-stdio'], envFor(replica));
-});
-afterAll(async () => {
-  await mcp?.close();
-  await replica?.stop();
-});
+let close: (() => Promise<void>) | undefined;
+beforeAll(async () => ({ replica, mcp, close } = await replicaOverStdio()));
+afterAll(() => close?.());
 
 const query = (sql: string, extra: Record<string, unknown> = {}, client = mcp.client) => call(client, 'classic_models_query', { sql, ...extra });
 

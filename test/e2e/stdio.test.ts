@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCES } from '../../src/catalog/resources.js';
 import { startReplica, type Replica } from '../../src/demo/server.js';
 import { BUNDLE } from '../helpers/bundle.js';
-import { call, connectStdio, type Connected, replicaEnv } from '../helpers/mcp.js';
+import { call, connectStdio, type Connected, replicaEnv, replicaOverStdio } from '../helpers/mcp.js';
 
 /** The server under test talks to a replica this test owns, so it can count and inspect. */
 let replica: Replica;
@@ -11,14 +11,9 @@ let mcp: Connected;
 
 const envFor = replicaEnv;
 
-beforeAll(async () => {
-  replica = await startReplica({ throttles: { read: null, write: null } });
-  mcp = await connectStdio(['serve-stdio'], envFor(replica));
-});
-afterAll(async () => {
-  await mcp?.close();
-  await replica?.stop();
-});
+let close: (() => Promise<void>) | undefined;
+beforeAll(async () => ({ replica, mcp, close } = await replicaOverStdio()));
+afterAll(() => close?.());
 
 const EXPECTED = [
   ...RESOURCES.flatMap((r) => [

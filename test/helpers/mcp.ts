@@ -1,3 +1,4 @@
+import { startReplica, type Replica } from '../../src/demo/server.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -70,3 +71,20 @@ export async function connectHttp(url: string, kind: 'mcp' | 'sse', token?: stri
 
 /** The environment of a server pointed at a replica, as the demo user. */
 export const replicaEnv = (r: { url: string }, extra: Record<string, string> = {}): Record<string, string> => ({ CLASSIC_MODELS_API_URL: r.url, API_USERNAME: 'demo', API_PASSWORD: 'demo123', ...extra });
+
+/**
+ * A replica with its read and write throttles off, and the bundle's serve-stdio connected to it:
+ * the setup of the suites that drive every tool against the sample data.
+ */
+export async function replicaOverStdio(): Promise<{ replica: Replica; mcp: Connected; close(): Promise<void> }> {
+  const replica = await startReplica({ throttles: { read: null, write: null } });
+  const mcp = await connectStdio(['serve-stdio'], replicaEnv(replica));
+  return {
+    replica,
+    mcp,
+    async close() {
+      await mcp.close();
+      await replica.stop();
+    },
+  };
+}
