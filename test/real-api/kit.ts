@@ -1,5 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 
@@ -36,17 +38,39 @@ export interface RealApi {
   start(): Promise<void>;
 }
 
-function run(args: string[]): Promise<{ url: string; pid: number; log: string }> {
+/**
+ * Runs start.sh with its output in files, never pipes, and waits for it to exit, not for its
+ * output to close: the first start of MariaDB leaves a subshell of start.sh (the parent of
+ * mysqld_safe) alive for as long as the database runs, holding start.sh's stdout and stderr. With
+ * pipes, "close" never came and CI's global setup waited out the whole 90-minute budget.
+ * First use installs Debian packages (about a minute), hence the generous deadline.
+ */
+function run(args: string[], deadlineMs = (args.includes('--reset') ? 10 : 3) * 60_000): Promise<{ url: string; pid: number; log: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'cm-kit-'));
+  const outFile = join(dir, 'stdout');
+  const errFile = join(dir, 'stderr');
+  const out = openSync(outFile, 'w');
+  const err = openSync(errFile, 'w');
+  const child = spawn('bash', [KIT, ...args], { stdio: ['ignore', out, err] });
+  closeSync(out);
+  closeSync(err);
+  const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [KIT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`start.sh ${args.join(' ')} did not finish in ${deadlineMs / 1000} s: ${read(errFile).slice(-2000)}`));
+    }, deadlineMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      const line = read(outFile).trim().split('\n').pop() ?? '';
+      const stderr = read(errFile);
+      rmSync(dir, { recursive: true, force: true });
       if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line));
-      else reject(new Error(`start.sh ${args.join(' ')} failed (${code}): ${err.slice(-2000)}`));
+      else reject(new Error(`start.sh ${args.join(' ')} failed (${code}): ${stderr.slice(-2000)}`));
     });
   });
 }
