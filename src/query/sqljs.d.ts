@@ -18,5 +18,10 @@ declare module 'sql.js/dist/sql-wasm.js' {
   export interface SqlJsStatic {
     Database: new () => Database;
   }
-  export default function initSqlJs(options: { wasmBinary: ArrayBuffer | Uint8Array; useOldExtensionFunctions?: boolean }): Promise<SqlJsStatic>;
+  /** Either the binary, or instantiateWasm: Emscripten's hook for a module compiled elsewhere (it calls done with the instance). */
+  export default function initSqlJs(options: {
+    wasmBinary?: ArrayBuffer | Uint8Array;
+    instantiateWasm?(imports: WebAssembly.Imports, done: (instance: WebAssembly.Instance) => void): object;
+    useOldExtensionFunctions?: boolean;
+  }): Promise<SqlJsStatic>;
 }

@@ -29,19 +29,39 @@ export type QueryReply =
   | { id: number; ok: true; columns: string[]; rows: unknown[][]; truncated?: 'rows' | 'bytes' }
   | { id: number; ok: false; message: string };
 
-const { wasm, memoryMb } = workerData as { wasm: Uint8Array; memoryMb: number };
+/** The first message a worker gets: SQLite's module, compiled once by the main thread. */
+export type WorkerInit = { module: WebAssembly.Module } | { moduleError: string };
 
-const ready = initSqlJs({ wasmBinary: wasm, useOldExtensionFunctions: false }).then((SQL) => {
+const { memoryMb } = workerData as { memoryMb: number };
+
+let init: (m: WorkerInit) => void;
+const ready = new Promise<WorkerInit>((resolve) => (init = resolve)).then((m) => {
+  if ('moduleError' in m) throw new Error(`SQLite could not be compiled: ${m.moduleError}`);
+  return initSqlJs({
+    useOldExtensionFunctions: false,
+    instantiateWasm(imports, done) {
+      void WebAssembly.instantiate(m.module, imports).then(done);
+      return {};
+    },
+  });
+}).then((SQL) => {
   const dbs = new Map<string, Database>();
+  const fresh = () => {
+    const db = new SQL.Database();
+    // SQLite's own allocations count against the same budget as the worker's heap.
+    db.run(`PRAGMA hard_heap_limit = ${memoryMb * 1024 * 1024}`);
+    for (const statement of schemaOfAll()) db.run(statement);
+    registerMysqlFunctions(db);
+    db.run('PRAGMA query_only = 1');
+    return db;
+  };
+  // The first database is made while the tables are still on their way from the API.
+  let spare: Database | undefined = fresh();
   const open = (key: string) => {
     let db = dbs.get(key);
     if (!db) {
-      db = new SQL.Database();
-      // SQLite's own allocations count against the same budget as the worker's heap.
-      db.run(`PRAGMA hard_heap_limit = ${memoryMb * 1024 * 1024}`);
-      for (const statement of schemaOfAll()) db.run(statement);
-      registerMysqlFunctions(db);
-      db.run('PRAGMA query_only = 1');
+      db = spare ?? fresh();
+      spare = undefined;
       dbs.set(key, db);
     }
     return db;
@@ -58,29 +78,11 @@ const ready = initSqlJs({ wasmBinary: wasm, useOldExtensionFunctions: false }).t
       db.run('PRAGMA query_only = 1');
     }
   };
-  warmUp(new SQL.Database());
   return { open, load };
 });
 
-/**
- * WebAssembly runs slowly the first times through (V8 compiles it lazily, then optimises what
- * is hot), and a first load and join take several times longer than later ones. So while the
- * tables are still on their way from the API, the worker loads a few made-up rows and runs one
- * join of the kind models write; the real work then finds most of its code compiled.
- */
-function warmUp(db: Database) {
-  for (const statement of schemaOfAll()) db.run(statement);
-  registerMysqlFunctions(db);
-  const lines = Array.from({ length: 200 }, (_, i) => `(${i},${20 + (i % 30)},${50 + (i % 90)}.1,${i % 17},${i % 40},'P${i % 11}')`).join(',');
-  db.run(`INSERT INTO orderdetails VALUES ${lines}`);
-  db.run(`INSERT INTO orders (ordernumber, orderdate, customernumber) VALUES ${Array.from({ length: 40 }, (_, i) => `(${i},'2004-0${1 + (i % 9)}-01',${i % 10})`).join(',')}`);
-  db.run(`INSERT INTO customers (customernumber, country, salesrepemployeenumber) VALUES ${Array.from({ length: 10 }, (_, i) => `(${i},'K${i % 3}',${i % 2})`).join(',')}`);
-  const stmt = db.prepare('SELECT c.country, YEAR(o.orderdate), COUNT(DISTINCT o.ordernumber), SUM(d.quantityordered * d.priceeach) AS r FROM customers c JOIN orders o USING (customernumber) JOIN orderdetails d USING (ordernumber) GROUP BY 1, 2 ORDER BY r DESC');
-  while (stmt.step()) stmt.get();
-  stmt.free();
-  db.close();
-}
-parentPort!.on('message', async (m: QueryMessage) => {
+parentPort!.on('message', async (m: QueryMessage | WorkerInit) => {
+  if (!('id' in m)) return init(m);
   const { open, load } = await ready;
   try {
     const db = open(m.db);
