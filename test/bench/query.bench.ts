@@ -22,20 +22,41 @@ afterAll(async () => {
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
+const TABLES = ['employees', 'customers', 'orders', 'orderdetails'];
+const getTable = async (url: string, name: string) => {
+  const res = await fetch(`${url}/classic-models/api/v1/${name}/`, { headers: { 'X-API-Key': API_KEY, Connection: 'close' } });
+  await res.json();
+};
+
 /** GET v1/orderdetails/ (355 KB, the largest table the query reads) on a new connection, as the server's first read is. */
 async function slowestGet(url: string): Promise<number> {
   const t0 = performance.now();
-  const res = await fetch(`${url}/classic-models/api/v1/orderdetails/`, { headers: { 'X-API-Key': API_KEY, Connection: 'close' } });
-  await res.json();
+  await getTable(url, 'orderdetails');
   return performance.now() - t0;
 }
 
-/** Cold first queries of fresh servers against an API, each beside a direct GET of the largest table. */
+/**
+ * The query's four tables read at once, as the server reads them: what a cold query must wait
+ * for. runserver (one Python process) makes the four answers one after another, so there this
+ * takes longer than the slowest GET alone.
+ */
+async function parallelGets(url: string): Promise<number> {
+  const t0 = performance.now();
+  await Promise.all(TABLES.map((name) => getTable(url, name)));
+  return performance.now() - t0;
+}
+
+/** Each cold query less the reads measured just before it: what the engine added, whatever the API's pace that minute. */
+const paired = (cold: number[], reads: number[]) => cold.map((c, i) => c - reads[i]);
+
+/** Cold first queries of fresh servers against an API, each beside direct GETs of its tables. */
 async function coldRuns(url: string, runs: number) {
   const cold: number[] = [];
   const gets: number[] = [];
+  const parallel: number[] = [];
   for (let i = 0; i < runs; i++) {
     gets.push(await slowestGet(url));
+    parallel.push(await parallelGets(url));
     const s = await connectStdio(['serve-stdio'], { CLASSIC_MODELS_API_URL: url, API_KEY, LOG_LEVEL: 'error' });
     await call(s.client, 'classic_models_whoami');
     const t0 = performance.now();
@@ -44,19 +65,25 @@ async function coldRuns(url: string, runs: number) {
     expect(r.isError, r.text).toBe(false);
     await s.close();
   }
-  return { cold, gets };
+  return { cold, gets, parallel };
 }
 
 it.runIf(KIT_PRESENT)('query: cold first queries against the real API (runserver)', async () => {
   const api = await startRealApi({ readRate: '1000000/min' });
   try {
-    const { cold, gets } = await coldRuns(api.url, 8);
+    const { cold, gets, parallel } = await coldRuns(api.url, 15);
     report(
       'classic_models_query against the real API (runserver over MariaDB): cold first query',
       ['case', 'p50 ms', 'p95 ms', 'target'],
       [
-        ['GET v1/orderdetails/ (355 KB) straight to the API, new connection', ms(median(gets)), ms(percentile(gets, 95)), '—'],
-        ['cold: first query of a server', ms(median(cold)), ms(percentile(cold, 95)), `≤ ${ms(median(gets) + 50)} (that GET + 50 ms)`],
+        ['GET v1/orderdetails/ (355 KB) alone, straight to the API, new connection', ms(median(gets)), ms(percentile(gets, 95)), '—'],
+        ['the four tables GET at once, straight to the API (what the query waits for)', ms(median(parallel)), ms(percentile(parallel, 95)), '—'],
+        ['cold: first query of a server', ms(median(cold)), ms(percentile(cold, 95)), `≤ ${ms(median(parallel) + 50)} (the four GETs + 50 ms)`],
+        ['cold query minus the four GETs of the same run (the engine\'s part)', ms(median(paired(cold, parallel))), ms(percentile(paired(cold, parallel), 95)), '≤ 50'],
+      ],
+      [
+        'runserver answers one request at a time in Python, so the four reads of a query take longer together than the largest alone, ' +
+          'and the same GET takes anywhere from 75 to 200 ms from one minute to the next: the last row compares each cold query with the reads measured just before it.',
       ],
     );
   } finally {
@@ -69,8 +96,10 @@ it(`query: ${COLD_RUNS} cold first queries and ${WARM_CALLS} warm ones (a four-t
   const gets: number[] = [];
   const rssBefore: number[] = [];
   const rssAfter: number[] = [];
+  const parallel: number[] = [];
   for (let i = 0; i < COLD_RUNS; i++) {
     gets.push(await slowestGet(replica.url));
+    parallel.push(await parallelGets(replica.url));
     const s = await connectStdio(['serve-stdio'], { CLASSIC_MODELS_API_URL: replica.url, LOG_LEVEL: 'error' });
     const pid = s.pid;
     await call(s.client, 'classic_models_whoami'); // the login is not the query's cost
@@ -99,13 +128,15 @@ it(`query: ${COLD_RUNS} cold first queries and ${WARM_CALLS} warm ones (a four-t
   const reread = await warm(fresh);
   await Promise.all([s.close(), fresh.close()]);
 
-  const target = median(gets) + 50;
+  const target = median(parallel) + 50;
   report(
     'classic_models_query: cold and warm (four-table join with GROUP BY, over stdio)',
     ['case', 'p50 ms', 'p95 ms', 'target'],
     [
-      ['GET v1/orderdetails/ (355 KB) straight to the API, new connection', ms(median(gets)), ms(percentile(gets, 95)), '—'],
-      ['cold: first query of a server (worker, SQLite, 4 tables fetched and loaded)', ms(median(cold)), ms(percentile(cold, 95)), `≤ ${ms(target)} (that GET + 50 ms)`],
+      ['GET v1/orderdetails/ (355 KB) alone, straight to the API, new connection', ms(median(gets)), ms(percentile(gets, 95)), '—'],
+      ['the four tables GET at once, straight to the API', ms(median(parallel)), ms(percentile(parallel, 95)), '—'],
+      ['cold: first query of a server (worker, SQLite, 4 tables fetched and loaded)', ms(median(cold)), ms(percentile(cold, 95)), `≤ ${ms(target)} (the four GETs + 50 ms)`],
+      ['cold query minus the four GETs of the same run (the engine\'s part)', ms(median(paired(cold, parallel))), ms(percentile(paired(cold, parallel), 95)), '≤ 50'],
       ['warm: tables cached (QUERY_CACHE_SECONDS=30)', ms(median(cached)), ms(percentile(cached, 95)), '≤ 20'],
       ['warm worker, tables read again for every query (QUERY_CACHE_SECONDS=0)', ms(median(reread)), ms(percentile(reread, 95)), '—'],
     ],
