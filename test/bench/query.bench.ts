@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startReplica, type Replica } from '../../src/demo/server.js';
+import { expect, it } from 'vitest';
+import { replicaForFile } from '../helpers/replica.js';
 import { call, connectStdio } from '../helpers/mcp.js';
 import { API_KEY, KIT_PRESENT, startRealApi } from '../real-api/kit.js';
 import { median, ms, percentile, report } from './lib.js';
@@ -12,13 +12,7 @@ GROUP BY e.lastName, c.country ORDER BY revenue DESC LIMIT 10`;
 const COLD_RUNS = 12;
 const WARM_CALLS = 300;
 
-let replica: Replica;
-beforeAll(async () => {
-  replica = await startReplica({ apiKey: API_KEY, throttles: { read: null, write: null, login: null } });
-});
-afterAll(async () => {
-  await replica.stop();
-});
+const replica = replicaForFile({ apiKey: API_KEY, throttles: { read: null, write: null, login: null } });
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
@@ -98,9 +92,9 @@ it(`query: ${COLD_RUNS} cold first queries and ${WARM_CALLS} warm ones (a four-t
   const rssAfter: number[] = [];
   const parallel: number[] = [];
   for (let i = 0; i < COLD_RUNS; i++) {
-    gets.push(await slowestGet(replica.url));
-    parallel.push(await parallelGets(replica.url));
-    const s = await connectStdio(['serve-stdio'], { CLASSIC_MODELS_API_URL: replica.url, LOG_LEVEL: 'error' });
+    gets.push(await slowestGet(replica().url));
+    parallel.push(await parallelGets(replica().url));
+    const s = await connectStdio(['serve-stdio'], { CLASSIC_MODELS_API_URL: replica().url, LOG_LEVEL: 'error' });
     const pid = s.pid;
     await call(s.client, 'classic_models_whoami'); // the login is not the query's cost
     if (pid) rssBefore.push(rssMb(pid));
@@ -112,8 +106,8 @@ it(`query: ${COLD_RUNS} cold first queries and ${WARM_CALLS} warm ones (a four-t
     await s.close();
   }
 
-  const s = await connectStdio(['serve-stdio'], { CLASSIC_MODELS_API_URL: replica.url, LOG_LEVEL: 'error' });
-  const fresh = await connectStdio(['serve-stdio', '--query-cache-seconds', '0'], { CLASSIC_MODELS_API_URL: replica.url, LOG_LEVEL: 'error' });
+  const s = await connectStdio(['serve-stdio'], { CLASSIC_MODELS_API_URL: replica().url, LOG_LEVEL: 'error' });
+  const fresh = await connectStdio(['serve-stdio', '--query-cache-seconds', '0'], { CLASSIC_MODELS_API_URL: replica().url, LOG_LEVEL: 'error' });
   const warm = async (c: typeof s) => {
     for (let i = 0; i < 20; i++) await call(c.client, 'classic_models_query', { sql: SQL });
     const out: number[] = [];

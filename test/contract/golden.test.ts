@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resource, type ResourceName } from '../../src/catalog/resources.js';
-import { startReplica, type Replica } from '../../src/demo/server.js';
+import { replicaForFile } from '../helpers/replica.js';
 
 /**
  * Replays every recorded exchange with the real API (test/contract/golden, copied from
@@ -32,7 +32,7 @@ function normalise(v: unknown, key = ''): unknown {
   return v;
 }
 
-let replica: Replica;
+const replica = replicaForFile({ apiKey: 'test-api-key' });
 const labels = new Map<string, string>(); // "access:demo#1" → replica token
 const literal = new Map<string, string>(); // token signed by the real server → replica token
 
@@ -51,7 +51,7 @@ async function unrecordedDeletes(number: number) {
 }
 
 async function call(method: string, path: string, headers: Record<string, string>, body: unknown) {
-  const res = await fetch(replica.url + path, { method, headers, body: body === null || body === undefined ? undefined : JSON.stringify(body), redirect: 'manual' });
+  const res = await fetch(replica().url + path, { method, headers, body: body === null || body === undefined ? undefined : JSON.stringify(body), redirect: 'manual' });
   const text = await res.text();
   const type = res.headers.get('content-type') ?? '';
   return { status: res.status, headers: res.headers, body: type.includes('json') && text ? JSON.parse(text) : text };
@@ -84,12 +84,6 @@ async function substitute(headers: Record<string, string>, body: unknown) {
   return { h, b };
 }
 
-beforeAll(async () => {
-  replica = await startReplica({ apiKey: 'test-api-key' });
-});
-afterAll(async () => {
-  await replica.stop();
-});
 
 describe('the replica reproduces every recorded exchange with the real API', () => {
   it('has golden files to replay', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReplica, type Replica } from '../../src/demo/server.js';
+import { describe, expect, it } from 'vitest';
+import { startReplica } from '../../src/demo/server.js';
+import { replicaForFile } from '../helpers/replica.js';
 import { chunkedLogin, EXCHANGES, perform, type Observed } from './exchanges.js';
 
 /**
@@ -12,13 +13,7 @@ const recording = JSON.parse(readFileSync(new URL('./observed.json', import.meta
   chunked: Awaited<ReturnType<typeof chunkedLogin>>;
 };
 
-let replica: Replica;
-beforeAll(async () => {
-  replica = await startReplica({ apiKey: 'test-api-key' });
-});
-afterAll(async () => {
-  await replica.stop();
-});
+const replica = replicaForFile({ apiKey: 'test-api-key' });
 
 describe('the replica answers as the real API was observed to', () => {
   it('records every exchange the parity test sends', () => {
@@ -28,12 +23,12 @@ describe('the replica answers as the real API was observed to', () => {
   it('gives the recorded status, headers and body for each, in order', async () => {
     for (const ex of EXCHANGES) {
       const real = recording.exchanges.find((e) => e.name === ex.name)!.real;
-      expect({ name: ex.name, ...(await perform(replica.url, ex)) }).toEqual({ name: ex.name, ...real });
+      expect({ name: ex.name, ...(await perform(replica().url, ex)) }).toEqual({ name: ex.name, ...real });
     }
   });
 
   it('reads a chunked body as empty, answers the framing as runserver does, and closes the connection', async () => {
-    expect(await chunkedLogin(replica.url)).toEqual(recording.chunked);
+    expect(await chunkedLogin(replica().url)).toEqual(recording.chunked);
   });
 
   it('throttles relationship GETs at the write rate too: the 201st in a minute is refused, as on a fresh real instance', async () => {
