@@ -55,11 +55,12 @@ export function loadHttpTransport(): Promise<typeof import('./transports/http.js
  * The query worker's code (a CommonJS script for a worker thread) and SQLite's WebAssembly
  * (sql.js). In the bundle both are embedded, compressed, and cost nothing until the first query;
  * from source (tests) the worker is bundled on the spot and the WebAssembly read from sql.js.
+ * SQLite's 690 KB are unpacked only when asked for, so the worker thread (the slowest part of a
+ * first query) starts before that work rather than after it.
  */
-export async function loadQueryWorker(): Promise<{ code: string; wasm: Uint8Array }> {
-  if (typeof __BUNDLED__ !== 'undefined') return { code: chunk('query').toString('utf8'), wasm: chunk('sqlwasm') };
+export async function loadQueryWorker(): Promise<{ code: string; wasm(): Promise<Uint8Array> }> {
+  if (typeof __BUNDLED__ !== 'undefined') return { code: chunk('query').toString('utf8'), wasm: async () => chunk('sqlwasm') };
   const [{ build }, { readFile }, { createRequire: requireFrom }] = await Promise.all([import('esbuild'), import('node:fs/promises'), import('node:module')]);
   const out = await build({ entryPoints: [new URL('./query/worker.ts', import.meta.url).pathname], bundle: true, platform: 'node', format: 'cjs', write: false, logLevel: 'warning' });
-  const wasm = await readFile(requireFrom(import.meta.url).resolve('sql.js/dist/sql-wasm.wasm'));
-  return { code: out.outputFiles[0].text, wasm };
+  return { code: out.outputFiles[0].text, wasm: () => readFile(requireFrom(import.meta.url).resolve('sql.js/dist/sql-wasm.wasm')) };
 }

@@ -40,8 +40,12 @@ interface Handle {
   idleTimer?: NodeJS.Timeout;
 }
 
-/** A worker nobody has used for this long goes, with its memory. */
-const IDLE_MS = 60_000;
+/**
+ * A worker nobody has used for this long goes, with its memory (about 35 MB). A model's queries
+ * come minutes apart while people read and reply, and a worker that has gone makes the next
+ * query start a thread and SQLite again (about 100 ms more than a re-read of the tables).
+ */
+const IDLE_MS = 5 * 60_000;
 
 /**
  * Runs read-only SQL over the API's tables. The tables a query names are read through the
@@ -62,7 +66,7 @@ export class QueryEngine {
     private readonly o: QueryOptions & {
       tables: TableCache;
       /** The worker's code and SQLite's WebAssembly (embedded in the bundle; built from source in tests). */
-      load(): Promise<{ code: string; wasm: Uint8Array }>;
+      load(): Promise<{ code: string; wasm(): Promise<Uint8Array> }>;
       now?: () => number;
     },
   ) {}
@@ -213,14 +217,19 @@ export class QueryEngine {
 
   private async spawn(): Promise<Handle> {
     const { Worker } = await import('node:worker_threads');
-    const { code, module } = await (this.code ??= this.o.load().then(({ code, wasm }) => {
-      quickCodeOnly();
+    const { code, module } = await (this.code ??= this.o.load().then(({ code, wasm }) => ({
+      code,
       // Compiled once, off the main thread while the first worker boots, and shared by every
       // worker after it: V8 keeps one copy of the machine code, however many instances run it.
-      const module = WebAssembly.compile(wasm as Uint8Array<ArrayBuffer>);
-      module.catch(() => undefined); // told to the worker, which fails the query with it
-      return { code, module };
-    }));
+      // Deferred a turn so that the worker thread is started first.
+      module: new Promise<void>((resolve) => setImmediate(resolve))
+        .then(wasm)
+        .then((bytes) => {
+          quickCodeOnly();
+          return WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+        }),
+    })));
+    module.catch(() => undefined); // told to the worker, which fails the query with it
     const worker = new Worker(code, {
       eval: true,
       workerData: { memoryMb: this.o.memoryMb },
