@@ -61,11 +61,14 @@ export class ApiClient implements Api {
   readonly sent = { total: 0 };
   private readonly root: URL;
   private agentInstance?: http.Agent;
+  private closingAgent?: http.Agent;
   private readonly policy: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly listeners = new Set<(e: ApiEvent) => void>();
   /** Whether the last exchange failed to reach the API, so only the changes are told. */
   private down = false;
+  /** False once the API turned out to be Python's development server: see noteServer. */
+  private keepAlive = true;
 
   constructor(private readonly o: ApiClientOptions) {
     this.baseUrl = o.baseUrl.replace(/\/+$/, '');
@@ -144,6 +147,7 @@ export class ApiClient implements Api {
     const ms = () => Math.round(performance.now() - started);
     try {
       const res = await send({ method: 'GET', url: this.url(['auth', 'me']), headers: { Accept: 'application/json' }, timeoutMs, agent: this.agent, baseUrl: this.baseUrl, path: 'auth/me/' });
+      this.noteServer(res);
       const classic = !res.isHtml && typeof res.data === 'object' && res.data !== null && (res.status === 401 || res.status === 200);
       return { reachable: true, status: res.status, ms: ms(), classic, html: res.isHtml };
     } catch (err) {
@@ -153,6 +157,25 @@ export class ApiClient implements Api {
 
   close() {
     this.agentInstance?.destroy();
+    this.closingAgent?.destroy();
+  }
+
+  /**
+   * Python's development server (wsgiref, which Django's runserver is: `Server: WSGIServer/…`)
+   * sends a response's status line and its headers as separate small writes, with Nagle's
+   * algorithm on. On a kept-alive connection the second write then waits for the client's
+   * delayed ACK, about 40 ms, on every request: GET v1/customers/103/ took 44–48 ms on a reused
+   * socket and 3.5–4 ms on a new one (which starts in quick-ACK mode). So against that server
+   * every request gets a connection of its own, from an agent that keeps none: runserver closes
+   * after a `Connection: close` request without saying so in its answer, and a keep-alive agent
+   * would pool that socket and send the next request (maybe a write) into the reset.
+   */
+  private noteServer(res: RawResponse) {
+    if (!this.keepAlive || !/^WSGIServer\//.test(String(res.headers.server ?? ''))) return;
+    this.keepAlive = false;
+    this.o.logger.debug(`the API is Python's development server (${res.headers.server}): a new connection for each request`);
+    // Including the one that brought this answer, back in the pool now that it is read through.
+    this.dropIdleSockets();
   }
 
   /** Closes the pooled idle sockets: after one turned out dead, its siblings likely are too. */
@@ -162,6 +185,7 @@ export class ApiClient implements Api {
 
   /** One keep-alive pool for every request of this client, made with the first request. */
   private get agent(): http.Agent {
+    if (!this.keepAlive) return (this.closingAgent ??= this.root.protocol === 'https:' ? new (httpsLib().Agent)({ keepAlive: false, rejectUnauthorized: this.o.sslVerify }) : new (httpLib().Agent)({ keepAlive: false }));
     // An idle socket is closed after 4 s, before most servers drop theirs (Node's 5 s, nginx's
     // 75 s): a write, which is never retried, then rarely goes out on a socket already dead.
     const options = { keepAlive: true, maxSockets: 32, maxFreeSockets: 16, timeout: 4_000 };
@@ -219,6 +243,7 @@ export class ApiClient implements Api {
       }
       const ms = performance.now() - started;
       this.o.logger.debug(`${method} ${rel} ${res.status} ${ms.toFixed(0)} ms`);
+      this.noteServer(res);
       if (this.down) {
         this.down = false;
         this.emit({ kind: 'reachable' });

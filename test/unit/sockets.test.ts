@@ -70,4 +70,50 @@ describe('kept-alive sockets', () => {
     await s.close();
   });
 
+  /**
+   * A raw server that answers every request and keeps connections open, except after a request
+   * that says `Connection: close`: then it closes the connection without saying so in the answer,
+   * as runserver does. It records each request's connection and Connection header.
+   */
+  async function keepAliveServer(serverHeader?: string) {
+    const seen: { line: string; socket: number; connection?: string }[] = [];
+    let sockets = 0;
+    const server = net.createServer((socket) => {
+      const id = ++sockets;
+      socket.on('data', (d) => {
+        for (const head of String(d).split('\r\n\r\n').filter((h) => /^[A-Z]+ /.test(h))) {
+          const connection = /\r\nconnection: ([^\r]*)/i.exec(head)?.[1];
+          seen.push({ line: head.split('\r\n')[0], socket: id, connection });
+          socket.write(`HTTP/1.1 200 OK\r\n${serverHeader ? `Server: ${serverHeader}\r\n` : ''}Content-Type: application/json\r\nContent-Length: 2\r\n\r\n[]`);
+          if (connection?.toLowerCase() === 'close') socket.end();
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { url, seen, close: () => new Promise((r) => server.close(r)) };
+  }
+
+  it("against Python's development server (Server: WSGIServer/…, runserver) every request after the first gets a connection of its own, writes too", async () => {
+    const s = await keepAliveServer('WSGIServer/0.2 CPython/3.11.2');
+    const api = apiKeyClient({ baseUrl: s.url });
+    for (let i = 0; i < 3; i++) await api.request('GET', ['v1', 'offices']);
+    // A write right after the switch: were the socket of the last answer pooled, this would go into a closed connection.
+    expect(await api.request('POST', ['v1', 'offices'], { body: { city: 'x' } })).toEqual([]);
+    await api.request('DELETE', ['v1', 'offices', 'X']);
+    expect(s.seen.slice(1).map((r) => r.connection)).toEqual(['close', 'close', 'close', 'close']);
+    expect(new Set(s.seen.map((r) => r.socket)).size).toBe(5);
+    api.close();
+    await s.close();
+  });
+
+  it('against any other server the connection is kept alive and reused', async () => {
+    const s = await keepAliveServer('nginx/1.22.1');
+    const api = apiKeyClient({ baseUrl: s.url });
+    for (let i = 0; i < 4; i++) await api.request('GET', ['v1', 'offices']);
+    expect(s.seen.map((r) => r.connection)).toEqual(['keep-alive', 'keep-alive', 'keep-alive', 'keep-alive']);
+    expect(new Set(s.seen.map((r) => r.socket)).size).toBe(1);
+    api.close();
+    await s.close();
+  });
 });
