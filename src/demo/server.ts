@@ -565,7 +565,8 @@ export async function startReplica(options: ReplicaOptions = {}): Promise<Replic
 
 function send(res: http.ServerResponse, method: string, reply: Reply) {
   // DRF's answers vary by Accept; Django's own pages (404, 500, redirects) say nothing of it.
-  const headers: Record<string, string> = { ...(reply.html === undefined ? { Vary: 'Accept' } : {}), ...reply.headers };
+  // runserver names itself, and the client opens a connection per request to it (see ApiClient).
+  const headers: Record<string, string> = { Server: 'WSGIServer/0.2 CPython/3.11.2', ...(reply.html === undefined ? { Vary: 'Accept' } : {}), ...reply.headers };
   let payload = '';
   if (reply.html !== undefined) {
     payload = reply.html;

@@ -78,7 +78,7 @@ export interface Observed {
   body: unknown;
 }
 
-const HEADERS = ['content-type', 'allow', 'www-authenticate', 'retry-after', 'location', 'vary', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'];
+const HEADERS = ['server', 'content-type', 'allow', 'www-authenticate', 'retry-after', 'location', 'vary', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'];
 const JWT = /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/;
 
 /** What may differ between two correct servers (tokens, clocks, ports) is replaced by a mark. */
@@ -98,7 +98,14 @@ export async function perform(base: string, ex: Exchange): Promise<Observed> {
   for (const name of HEADERS) {
     const value = res.headers.get(name);
     // Function views list their methods in Python's set order, which changes from run to run.
-    if (value !== null) headers[name] = name === 'x-ratelimit-reset' ? '<time>' : name === 'retry-after' ? '<seconds>' : name === 'allow' ? value.split(', ').sort().join(', ') : value;
+    if (value !== null)
+      headers[name] =
+        name === 'x-ratelimit-reset' ? '<time>'
+        : name === 'retry-after' ? '<seconds>'
+        : name === 'allow' ? value.split(', ').sort().join(', ')
+        // Which Python the API runs on is the machine's business; that it is wsgiref's server is not (the client keeps no connection alive to it).
+        : name === 'server' ? value.replace(/\/[\d.]+/g, '/<version>')
+        : value;
   }
   let body: unknown = text;
   if (ex.ignoreBody) body = '<not compared>';
