@@ -3,6 +3,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startReplica, type Replica } from '../../src/demo/server.js';
 import { call, connectHttp, connectStdio, startHttpServer, type Connected, type HttpServerProcess } from '../helpers/mcp.js';
+import { API_KEY, KIT_PRESENT, startRealApi } from '../real-api/kit.js';
 import { median, ms, percentile, report } from './lib.js';
 
 const CALLS = 400;
@@ -30,16 +31,17 @@ afterAll(async () => {
   await replica.stop();
 });
 
-/** The same GET the tool makes, sent straight to the replica over a keep-alive connection. */
-async function directGet(): Promise<() => Promise<void>> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const login = await fetch(`${replica.url}/classic-models/api/auth/login/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'demo', password: 'demo123' }) });
-  const { access } = (await login.json()) as { access: string };
-  const url = new URL(`${replica.url}/classic-models/api/v1/customers/103/`);
+/**
+ * The same GET the tool makes, sent straight to the API. The replica names itself as runserver
+ * does, so the client opens a connection per request to it (see ApiClient), and so does this.
+ */
+async function directGet(base: string, headers: Record<string, string>, keepAlive = false): Promise<() => Promise<void>> {
+  const agent = new http.Agent({ keepAlive, maxSockets: 1 });
+  const url = new URL(`${base}/classic-models/api/v1/customers/103/`);
   return () =>
     new Promise((resolve, reject) => {
       http
-        .get(url, { agent, headers: { Authorization: `Bearer ${access}`, Accept: 'application/json' } }, (res) => {
+        .get(url, { agent, headers: { ...headers, Accept: 'application/json' } }, (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c) => chunks.push(c));
           res.on('end', () => {
@@ -49,6 +51,12 @@ async function directGet(): Promise<() => Promise<void>> {
         })
         .on('error', reject);
     });
+}
+
+async function bearer(base: string) {
+  const login = await fetch(`${base}/classic-models/api/auth/login/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'demo', password: 'demo123' }) });
+  const { access } = (await login.json()) as { access: string };
+  return { Authorization: `Bearer ${access}` };
 }
 
 async function sample(fn: () => Promise<unknown>): Promise<number[]> {
@@ -63,7 +71,7 @@ async function sample(fn: () => Promise<unknown>): Promise<number[]> {
 }
 
 it(`per-call overhead: classic_models_get_customer, ${CALLS} sequential calls per path`, async () => {
-  const get = await directGet();
+  const get = await directGet(replica.url, await bearer(replica.url));
   const tool = (c: Client) => async () => {
     const r = await call(c, 'classic_models_get_customer', { customernumber: 103 });
     if (r.isError) throw new Error(r.text);
@@ -89,4 +97,42 @@ it(`per-call overhead: classic_models_get_customer, ${CALLS} sequential calls pe
   );
   // One login each: the direct client, the stdio server, and the HTTP server (shared by /mcp and /sse).
   expect(replica.stats.logins).toBe(3);
+});
+
+it.runIf(KIT_PRESENT)('per-call latency against the real API (runserver): classic_models_get_customer, 200 calls', async () => {
+  const api = await startRealApi({ readRate: '1000000/min' });
+  const server = await connectStdio(['serve-stdio'], { CLASSIC_MODELS_API_URL: api.url, API_KEY });
+  try {
+    const headers = { 'X-API-Key': API_KEY };
+    const paths: [string, () => Promise<unknown>][] = [
+      ['direct GET, a new connection each', await directGet(api.url, headers)],
+      ['direct GET, one kept-alive connection', await directGet(api.url, headers, true)],
+      [
+        'stdio',
+        async () => {
+          const r = await call(server.client, 'classic_models_get_customer', { customernumber: 103 });
+          if (r.isError) throw new Error(r.text);
+        },
+      ],
+    ];
+    const times = new Map<string, number[]>(paths.map(([n]) => [n, []]));
+    for (let round = 0; round < 4; round++) for (const [name, fn] of paths) for (let i = 0; i < 50; i++) {
+      const t0 = performance.now();
+      await fn();
+      times.get(name)!.push(performance.now() - t0);
+    }
+    const base = median(times.get(paths[0][0])!);
+    report(
+      'Per-call latency against the real API (runserver): classic_models_get_customer',
+      ['path', 'p50 ms', 'p95 ms', 'added at p50 ms'],
+      paths.map(([name]) => {
+        const t = times.get(name)!;
+        return [name, ms(median(t)), ms(percentile(t, 95)), name === paths[0][0] ? '—' : ms(median(t) - base)];
+      }),
+      ["runserver (Python's wsgiref) writes a response in small pieces with Nagle's algorithm on, so a kept-alive connection waits for the client's delayed ACK, about 40 ms, per request; the server's client opens a connection per request to it."],
+    );
+  } finally {
+    await server.close();
+    await api.stop();
+  }
 });
