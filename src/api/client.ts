@@ -171,7 +171,8 @@ export class ApiClient implements Api {
    * would pool that socket and send the next request (maybe a write) into the reset.
    */
   private noteServer(res: RawResponse) {
-    if (!this.keepAlive || !/^WSGIServer\//.test(String(res.headers.server ?? ''))) return;
+    // runserver speaks no TLS: over https the client talks to a proxy, and keeps its connections.
+    if (!this.keepAlive || this.root.protocol !== 'http:' || !/^WSGIServer\//.test(String(res.headers.server ?? ''))) return;
     this.keepAlive = false;
     this.o.logger.debug(`the API is Python's development server (${res.headers.server}): a new connection for each request`);
     // Including the one that brought this answer, back in the pool now that it is read through.
@@ -185,7 +186,7 @@ export class ApiClient implements Api {
 
   /** One keep-alive pool for every request of this client, made with the first request. */
   private get agent(): http.Agent {
-    if (!this.keepAlive) return (this.closingAgent ??= this.root.protocol === 'https:' ? new (httpsLib().Agent)({ keepAlive: false, rejectUnauthorized: this.o.sslVerify }) : new (httpLib().Agent)({ keepAlive: false }));
+    if (!this.keepAlive) return (this.closingAgent ??= new (httpLib().Agent)({ keepAlive: false }));
     // An idle socket is closed after 4 s, before most servers drop theirs (Node's 5 s, nginx's
     // 75 s): a write, which is never retried, then rarely goes out on a socket already dead.
     const options = { keepAlive: true, maxSockets: 32, maxFreeSockets: 16, timeout: 4_000 };

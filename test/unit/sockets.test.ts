@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ApiClient } from '../../src/api/client.js';
 import { failure } from '../helpers/failure.js';
@@ -115,5 +120,23 @@ describe('kept-alive sockets', () => {
     expect(new Set(s.seen.map((r) => r.socket)).size).toBe(1);
     api.close();
     await s.close();
+  });
+
+  it.runIf(existsSync('/usr/bin/openssl'))('over https the same header changes nothing: runserver speaks no TLS, so a proxy is in between', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cm-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    let connections = 0;
+    const server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => {
+      res.writeHead(200, { Server: 'WSGIServer/0.2 CPython/3.11.2', 'Content-Type': 'application/json' });
+      res.end('[]');
+    });
+    server.on('secureConnection', () => connections++);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const api = new ApiClient({ baseUrl: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, username: 'demo', password: 'x', apiKey: 'key-abc', timeoutMs: 2_000, sslVerify: false, logger: createLogger('error', []) });
+    for (let i = 0; i < 4; i++) await api.request('GET', ['v1', 'offices']);
+    expect(connections).toBe(1);
+    api.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
   });
 });
