@@ -97,12 +97,13 @@ export function describeTool(t: ToolDef): Tool {
 declare const __TOOL_LISTING__: string;
 const prebuilt = () => (typeof __TOOL_LISTING__ === 'string' ? new Map((JSON.parse(__TOOL_LISTING__) as Tool[]).map((t) => [t.name, t])) : undefined);
 
-export function buildSurface(filter: { readOnly?: boolean; toolsets?: string[]; query?: Partial<QueryOptions> }): ToolSurface {
+/** `base`: a surface whose tables and query engine this one shares (a read-only view of the same server). */
+export function buildSurface(filter: { readOnly?: boolean; toolsets?: string[]; query?: Partial<QueryOptions> }, base?: ToolSurface): ToolSurface {
   const tools = selectTools(filter);
   const known = prebuilt();
   const listing = tools.map((t) => known?.get(t.name) ?? describeTool(t));
   const names = RESOURCES.map((r) => r.name).filter((n) => !filter.toolsets?.length || filter.toolsets.includes(n));
-  const tables = new TableCache();
+  const tables = base?.tables ?? new TableCache();
   let engine: QueryEngine | undefined;
   return {
     tools,
@@ -112,9 +113,9 @@ export function buildSurface(filter: { readOnly?: boolean; toolsets?: string[]; 
     names,
     getTools: new Map(allTools().filter((t) => t.kind === 'get').map((t) => [t.resource!, t])),
     tables,
-    query: () =>
-      (engine ??= new QueryEngine({ timeoutMs: 5_000, cacheSeconds: 30, memoryMb: 256, ...filter.query, tables, load: loadQueryWorker })),
-    validator: sharedValidator(),
+    query: base?.query ?? (() =>
+      (engine ??= new QueryEngine({ timeoutMs: 5_000, cacheSeconds: 30, memoryMb: 256, ...filter.query, tables, load: loadQueryWorker }))),
+    validator: base?.validator ?? sharedValidator(),
   };
 }
 

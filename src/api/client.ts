@@ -21,6 +21,12 @@ export interface ApiClientOptions {
   maxLoginWaitMs?: number;
   /** An API call slower than this is worth telling the people watching (MCP log notifications). */
   slowMs?: number;
+  /**
+   * Act with an access token someone else holds (a person signed in through OAuth): it is sent
+   * as it is, and this client never logs in or refreshes. Read at every request, so a session
+   * carries on with the newest token its person's client presented.
+   */
+  bearer?: () => string;
 }
 
 export interface RetryPolicy {
@@ -39,6 +45,8 @@ export interface RequestOptions {
   onStatus?: (status: number) => void;
   /** false for the auth endpoints that take no token (login, refresh). */
   auth?: boolean;
+  /** Extra request headers: a person's address for the login throttle, their own token for logout. */
+  headers?: Record<string, string>;
 }
 
 const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 250, maxDelayMs: 2_000, maxRetryAfterMs: 10_000 };
@@ -101,7 +109,7 @@ export class ApiClient implements Api {
   }
 
   get usesApiKey(): boolean {
-    return Boolean(this.o.apiKey);
+    return Boolean(this.o.apiKey) && !this.o.bearer;
   }
 
   /**
@@ -203,11 +211,12 @@ export class ApiClient implements Api {
     let authRetried = false;
     let staleRetried = false;
     for (let attempt = 1; ; attempt++) {
-      const headers: Record<string, string> = { Accept: 'application/json' };
+      const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
       if (body !== undefined) headers['Content-Type'] = 'application/json';
       let token: string | undefined;
       if (useAuth) {
-        if (this.o.apiKey) headers['X-API-Key'] = this.o.apiKey;
+        if (this.o.bearer) headers.Authorization = `Bearer ${this.o.bearer()}`;
+        else if (this.o.apiKey) headers['X-API-Key'] = this.o.apiKey;
         else {
           token = await this.session.token(opts.signal);
           headers.Authorization = `Bearer ${token}`;
@@ -268,7 +277,10 @@ export class ApiClient implements Api {
       }
       if (res.status >= 400) {
         const err = errorFromResponse(res, method, rel);
-        if (res.status === 401 && this.o.apiKey) err.message = `${err.message} (the API rejected API_KEY)`;
+        if (res.status === 401 && this.o.bearer && useAuth) {
+          err.message = `the API no longer accepts this sign-in (${err.message}); reconnect, or sign in again`;
+          err.info.kind = 'auth';
+        } else if (res.status === 401 && this.o.apiKey) err.message = `${err.message} (the API rejected API_KEY)`;
         if (res.status === 429) err.message = `${err.message}${err.info.retryAfter !== undefined ? ` Retry in ${err.info.retryAfter} s.` : ''}`;
         throw err;
       }

@@ -38,6 +38,14 @@ export interface Config {
   queryTimeoutMs: number;
   queryCacheSeconds: number;
   queryMemoryMb: number;
+  /** serve-sse as its own OAuth 2.1 authorization server (sign-in with the person's API account). */
+  oauth: boolean;
+  /** Keys that seal OAuth codes and tokens: the first seals, every one opens (rotation). */
+  oauthSecrets: string[] | undefined;
+  /** The server's address as clients reach it (behind a proxy): the OAuth issuer and resources. */
+  publicUrl: string | undefined;
+  /** Client ID Metadata Documents on private, loopback or link-local addresses (tests, intranets). */
+  oauthAllowPrivateClientUrls: boolean;
 }
 
 export type Key = keyof Config;
@@ -151,6 +159,13 @@ const tokens = (raw: string, name: string): string[] => {
   return list;
 };
 
+/** Comma-separated, or one per line; each long enough to be a key, not a password. */
+const keys = (raw: string, name: string): string[] => {
+  const list = tokens(raw, name);
+  if (list.some((k) => k.length < 32)) throw new ConfigError(`${name}: each key must be at least 32 characters (e.g. the output of openssl rand -hex 32)`);
+  return list;
+};
+
 const SETTINGS: { [K in Key]: Setting<K> } = {
   apiUrl: { key: 'apiUrl', env: ['CLASSIC_MODELS_API_URL'], flag: 'apiUrl', default: 'http://localhost:8000', parse: url },
   username: { key: 'username', env: ['API_USERNAME'], flag: 'username', default: 'demo', parse: text },
@@ -178,6 +193,10 @@ const SETTINGS: { [K in Key]: Setting<K> } = {
   queryTimeoutMs: { key: 'queryTimeoutMs', env: ['QUERY_TIMEOUT_MS'], flag: 'queryTimeoutMs', default: 5_000, parse: int(100, 600_000) },
   queryCacheSeconds: { key: 'queryCacheSeconds', env: ['QUERY_CACHE_SECONDS'], flag: 'queryCacheSeconds', default: 30, parse: int(0, 86_400) },
   queryMemoryMb: { key: 'queryMemoryMb', env: ['QUERY_MEMORY_MB'], flag: 'queryMemoryMb', default: 256, parse: int(32, 4_096) },
+  oauth: { key: 'oauth', env: ['OAUTH'], flag: 'oauth', default: false, parse: bool },
+  oauthSecrets: { key: 'oauthSecrets', env: ['OAUTH_SECRET'], fileEnv: 'OAUTH_SECRET_FILE', secret: true, default: undefined, parse: keys },
+  publicUrl: { key: 'publicUrl', env: ['PUBLIC_URL'], flag: 'publicUrl', default: undefined, parse: url },
+  oauthAllowPrivateClientUrls: { key: 'oauthAllowPrivateClientUrls', env: ['OAUTH_ALLOW_PRIVATE_CLIENT_URLS'], flag: 'oauthAllowPrivateClientUrls', default: false, parse: bool },
 };
 
 export const SECRET_KEYS: Key[] = (Object.values(SETTINGS) as Setting<Key>[]).filter((s) => s.secret).map((s) => s.key);

@@ -4,10 +4,18 @@ import type { ApiClient } from '../api/client.js';
 
 /** Who a bearer token stands for: a name for logs and limits, and the API client it acts through. */
 export interface Identity {
-  /** The users file's label, or "token-<8 hex>" (a hash, never the token itself). */
+  /** The users file's label, "token-<8 hex>" (a hash, never the token itself), or "oauth:<username>". */
   id: string;
   api: ApiClient;
+  /**
+   * A person signed in through OAuth presents a new token after each refresh: a session made
+   * with an older identity object of the same person carries on with the newer token.
+   */
+  renew?(newer: Identity): void;
 }
+
+/** The bearer token of a request, or undefined when it sends none. */
+export const bearerOf = (req: http.IncomingMessage) => /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -36,9 +44,12 @@ export class TokenDirectory {
   }
 
   resolve(req: http.IncomingMessage): Identity | undefined {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!m) return undefined;
-    const given = digest(m[1]);
+    const token = bearerOf(req);
+    return token === undefined ? undefined : this.resolveToken(token);
+  }
+
+  resolveToken(token: string): Identity | undefined {
+    const given = digest(token);
     let found: Identity | undefined;
     for (const e of this.entries) if (timingSafeEqual(e.digest, given) && !found) found = e.identity;
     return found;

@@ -17,6 +17,8 @@ export interface Logger {
 
 /** JWTs look alike whatever their owner, so they are scrubbed by shape as well as by value. */
 const JWT_SHAPE = /eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}/g;
+/** So are the OAuth server's sealed codes, tokens and requests (src/oauth/seal.ts names their prefixes). */
+const SEALED_SHAPE = /\bcm[carq]_[\w-]{20,}/g;
 
 /**
  * Writes to stderr only: in serve-stdio, stdout belongs to the MCP protocol, and a stray line
@@ -31,7 +33,7 @@ export interface Scrubber {
 export function createScrubber(secrets: Iterable<string | undefined> = []): Scrubber {
   const known = new Set<string>();
   const scrub = ((text: string) => {
-    let out = text.replace(JWT_SHAPE, '[token]');
+    let out = text.replace(JWT_SHAPE, '[token]').replace(SEALED_SHAPE, '[token]');
     for (const s of known) if (out.includes(s)) out = out.split(s).join('*****');
     return out;
   }) as Scrubber;

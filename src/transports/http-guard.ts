@@ -24,6 +24,17 @@ export interface GuardOptions {
   allowedOrigins: string[];
 }
 
+/** The Host half of the guard alone: OAuth's public endpoints take any Origin, but never a rebound Host. */
+export function checkHost(req: http.IncomingMessage, o: GuardOptions): Refusal | undefined {
+  const host = req.headers.host;
+  if (o.boundToLoopback || o.allowedHosts.length) {
+    const name = host ? hostnameOf(host) : '';
+    const allowed = (o.boundToLoopback && isLoopback(name)) || o.allowedHosts.some((a) => a === '*' || a === name || a === host?.toLowerCase());
+    if (!allowed) return { status: 403, body: { error: 'forbidden', message: `Host "${host ?? ''}" is not allowed; add it with --allowed-hosts` } };
+  }
+  return undefined;
+}
+
 /**
  * DNS-rebinding protection: a web page on evil.example that resolves its name to 127.0.0.1 sends
  * requests with its own Host and Origin. A server bound to loopback accepts only loopback names
@@ -31,12 +42,8 @@ export interface GuardOptions {
  * such as the MCP Inspector's, are allowed).
  */
 export function checkOrigin(req: http.IncomingMessage, o: GuardOptions): Refusal | undefined {
-  const host = req.headers.host;
-  if (o.boundToLoopback || o.allowedHosts.length) {
-    const name = host ? hostnameOf(host) : '';
-    const allowed = (o.boundToLoopback && isLoopback(name)) || o.allowedHosts.some((a) => a === '*' || a === name || a === host?.toLowerCase());
-    if (!allowed) return { status: 403, body: { error: 'forbidden', message: `Host "${host ?? ''}" is not allowed; add it with --allowed-hosts` } };
-  }
+  const refused = checkHost(req, o);
+  if (refused) return refused;
   const origin = req.headers.origin;
   if (origin !== undefined) {
     let ok = o.allowedOrigins.includes('*') || o.allowedOrigins.includes(origin);

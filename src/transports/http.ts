@@ -8,20 +8,23 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AppContext } from '../context.js';
 import type { Identities } from '../identity/identities.js';
 import type { Identity } from '../identity/tokens.js';
-import { checkOrigin, isLoopback, type Refusal } from './http-guard.js';
+import type { OAuthServer } from '../oauth/server.js';
+import { checkHost, checkOrigin, isLoopback, type Refusal } from './http-guard.js';
 import { Inflight } from './inflight.js';
 
 export interface HttpOptions {
   host: string;
   port: number;
   /** Who may call, and as whom. */
-  identities: Pick<Identities, 'directory'>;
+  identities: Pick<Identities, 'resolve'>;
+  /** With --oauth: the authorization server, its discovery documents and the sign-in page. */
+  oauth?: OAuthServer;
   /**
-   * A fresh MCP server for a session acting as `identity` (given the tool-call tracker, and
-   * the session id once known). The caller owns the tools, limits and audit; this transport
-   * only carries messages.
+   * A fresh MCP server for a session acting as `identity` (given the tool-call tracker, the
+   * session id once known, and whether it may only read). The caller owns the tools, limits and
+   * audit; this transport only carries messages.
    */
-  createServer(identity: Identity, inflight: Inflight, sessionId: () => string | undefined): Server;
+  createServer(identity: Identity, inflight: Inflight, sessionId: () => string | undefined, readOnly: boolean): Server;
   /** How many tools the servers offer, for /healthz. */
   toolCount: number;
   allowedHosts: string[];
@@ -36,6 +39,8 @@ interface Session {
   kind: 'sse' | 'mcp';
   /** The identity that opened it: every later request must come with a token of the same one. */
   identity: Identity;
+  /** Opened with a read-only grant: it offers only the tools that read. */
+  readOnly: boolean;
   transport: SSEServerTransport | StreamableHTTPServerTransport;
   server: Server;
   lastSeen: number;
@@ -122,11 +127,21 @@ export class McpHttpServer {
     // Event streams (GET) have no end of their own and are not waited for.
     if (method === 'POST') void this.responses.track(new Promise((r) => res.on('close', r)));
 
-    const origin = checkOrigin(req, { boundToLoopback: isLoopback(this.o.host), allowedHosts: this.o.allowedHosts, allowedOrigins: this.o.allowedOrigins });
+    const guard = { boundToLoopback: isLoopback(this.o.host), allowedHosts: this.o.allowedHosts, allowedOrigins: this.o.allowedOrigins };
+    const oauth = this.o.oauth;
+    if (oauth?.handles(path)) {
+      // Discovery, registration and tokens are public (any Origin may read them, as browser-based
+      // clients do); the sign-in page checks its own POSTs strictly. A rebound Host never passes.
+      const host = checkHost(req, guard);
+      if (host) return refuse(res, host);
+      if (this.closing) return json(res, 503, { error: 'shutting_down', message: 'The server is shutting down; retry.' }, { Connection: 'close', 'Retry-After': '1' });
+      return oauth.handle(req, res, path, url);
+    }
+    const origin = checkOrigin(req, guard);
     if (origin) return refuse(res, origin);
     if (path.startsWith('/.well-known/')) {
-      // No OAuth here: clients such as mcp-remote probe these first and must learn that fast.
-      return json(res, 404, { error: 'not_found', message: 'This server uses a static bearer token, not OAuth.' });
+      // Clients such as mcp-remote probe these first and must learn fast that there is nothing there.
+      return json(res, 404, { error: 'not_found', message: oauth ? `No document ${path} here.` : 'This server uses a static bearer token, not OAuth.' });
     }
     if (!ENDPOINTS.includes(path)) return json(res, 404, { error: 'not_found', message: `No endpoint ${path}. Endpoints: ${ENDPOINTS.join(', ')}` });
     if (!ALLOW[path].split(', ').includes(method)) return json(res, 405, { error: 'method_not_allowed', message: `${method} is not allowed on ${path}` }, { Allow: ALLOW[path] });
@@ -139,11 +154,13 @@ export class McpHttpServer {
     // another instance (even a POST: this one never touched it).
     if (this.closing) return json(res, 503, { error: 'shutting_down', message: 'The server is shutting down; nothing was done. Retry.' }, { Connection: 'close', 'Retry-After': '1' });
 
-    const identity = this.o.identities.directory.resolve(req);
-    if (!identity) {
-      const message = req.headers.authorization ? 'The bearer token is not valid.' : "Send Authorization: Bearer <token> (the server's SSE_BEARER_TOKEN).";
-      return refuse(res, { status: 401, body: { error: 'unauthorized', message }, headers: { 'WWW-Authenticate': 'Bearer realm="classic-models-mcp"' } });
+    const who = this.o.identities.resolve(req);
+    if ('refused' in who) {
+      const message = who.refused ?? (oauth ? 'Sign in: this server is an OAuth authorization server (see WWW-Authenticate), or send a bearer token.' : "Send Authorization: Bearer <token> (the server's SSE_BEARER_TOKEN).");
+      const challenge = oauth ? oauth.challenge(req, path, who.refused) : 'Bearer realm="classic-models-mcp"';
+      return refuse(res, { status: 401, body: { error: who.refused ? 'invalid_token' : 'unauthorized', message }, headers: { 'WWW-Authenticate': challenge } });
     }
+    const { identity, readOnly } = who;
 
     let body: unknown;
     if (method === 'POST') {
@@ -152,9 +169,9 @@ export class McpHttpServer {
       body = read.body;
     }
 
-    if (path === '/sse') return this.openSse(identity, res);
-    if (path === '/messages') return this.postSse(identity, url, req, res, body);
-    return this.o.stateless ? this.mcpStateless(identity, req, res, body) : this.mcp(identity, req, res, body);
+    if (path === '/sse') return this.openSse(identity, readOnly, res);
+    if (path === '/messages') return this.postSse(identity, readOnly, url, req, res, body);
+    return this.o.stateless ? this.mcpStateless(identity, readOnly, req, res, body) : this.mcp(identity, readOnly, req, res, body);
   }
 
   private async healthz(res: http.ServerResponse) {
@@ -172,12 +189,12 @@ export class McpHttpServer {
 
   // ---------------------------------------------------------------- HTTP+SSE (legacy)
 
-  private async openSse(identity: Identity, res: http.ServerResponse) {
+  private async openSse(identity: Identity, readOnly: boolean, res: http.ServerResponse) {
     if (this.sessions.size >= this.o.maxSessions) return this.full(res);
     const transport = new SSEServerTransport('/messages', res);
     const id = transport.sessionId;
-    const server = this.newServer(identity, () => id);
-    this.sessions.set(id, { kind: 'sse', identity, transport, server, lastSeen: Date.now() });
+    const server = this.newServer(identity, () => id, readOnly);
+    this.sessions.set(id, { kind: 'sse', identity, readOnly, transport, server, lastSeen: Date.now() });
     // A dropped connection frees its session at once.
     res.on('close', () => void this.drop(id, 'stream closed'));
     transport.onclose = () => void this.drop(id, 'closed');
@@ -185,36 +202,54 @@ export class McpHttpServer {
     this.ctx.logger.debug(`SSE session ${id.slice(0, 8)} opened (${this.sessions.size} open)`);
   }
 
-  private async postSse(identity: Identity, url: URL, req: http.IncomingMessage, res: http.ServerResponse, body: unknown) {
+  private async postSse(identity: Identity, readOnly: boolean, url: URL, req: http.IncomingMessage, res: http.ServerResponse, body: unknown) {
     const id = url.searchParams.get('sessionId') ?? '';
     const s = this.sessions.get(id);
     if (!s || s.kind !== 'sse') return json(res, 404, { error: 'session_not_found', message: 'Unknown or closed SSE session; open /sse again.' });
-    if (s.identity.id !== identity.id) return json(res, 403, { error: 'forbidden', message: 'This session belongs to another token.' });
-    s.lastSeen = Date.now();
+    if (this.belongs(s, identity, readOnly, req, res)) return;
     await (s.transport as SSEServerTransport).handlePostMessage(req, res, body);
   }
 
   // ---------------------------------------------------------------- Streamable HTTP
 
-  private async mcp(identity: Identity, req: http.IncomingMessage, res: http.ServerResponse, body: unknown) {
+  /**
+   * Refuses (and answers) a request for a session that is not this bearer's: a session belongs to
+   * its identity (for OAuth, the person, whatever token they refreshed to), and one opened with
+   * write access takes only tokens that still grant it. True when it refused.
+   */
+  private belongs(s: Session, identity: Identity, readOnly: boolean, req: http.IncomingMessage, res: http.ServerResponse): boolean {
+    if (s.identity.id !== identity.id) {
+      json(res, 403, { error: 'forbidden', message: 'This session belongs to another token.' });
+      return true;
+    }
+    if (readOnly && !s.readOnly) {
+      const challenge = this.o.oauth?.challenge(req, new URL(req.url ?? '/', 'http://local').pathname) ?? 'Bearer realm="classic-models-mcp"';
+      json(res, 403, { error: 'insufficient_scope', message: 'This session was opened with write access; this token only reads. Open a new session.' }, { 'WWW-Authenticate': challenge.replace(/^Bearer /, 'Bearer error="insufficient_scope", ') });
+      return true;
+    }
+    if (s.identity !== identity) s.identity.renew?.(identity);
+    s.lastSeen = Date.now();
+    return false;
+  }
+
+  private async mcp(identity: Identity, readOnly: boolean, req: http.IncomingMessage, res: http.ServerResponse, body: unknown) {
     const sid = req.headers['mcp-session-id'];
     if (typeof sid === 'string') {
       const s = this.sessions.get(sid);
       // 404 tells a client its session is gone, so it initializes a new one (per the spec).
       if (!s || s.kind !== 'mcp') return json(res, 404, { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
-      if (s.identity.id !== identity.id) return json(res, 403, { error: 'forbidden', message: 'This session belongs to another token.' });
-      s.lastSeen = Date.now();
+      if (this.belongs(s, identity, readOnly, req, res)) return;
       return (s.transport as StreamableHTTPServerTransport).handleRequest(req, res, body);
     }
     if (req.method !== 'POST' || !isInitializeRequest(body)) {
       return json(res, 400, { jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: no Mcp-Session-Id header, and not an initialize request' }, id: null });
     }
     if (this.sessions.size >= this.o.maxSessions) return this.full(res);
-    const server = this.newServer(identity, () => transport.sessionId);
+    const server = this.newServer(identity, () => transport.sessionId, readOnly);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        this.sessions.set(id, { kind: 'mcp', identity, transport, server, lastSeen: Date.now() });
+        this.sessions.set(id, { kind: 'mcp', identity, readOnly, transport, server, lastSeen: Date.now() });
         this.ctx.logger.debug(`MCP session ${id.slice(0, 8)} opened (${this.sessions.size} open)`);
       },
       onsessionclosed: (id) => void this.drop(id, 'deleted by client'),
@@ -227,9 +262,9 @@ export class McpHttpServer {
   }
 
   /** --stateless: a fresh MCP server per request, so any instance behind a load balancer can answer. */
-  private async mcpStateless(identity: Identity, req: http.IncomingMessage, res: http.ServerResponse, body: unknown) {
+  private async mcpStateless(identity: Identity, readOnly: boolean, req: http.IncomingMessage, res: http.ServerResponse, body: unknown) {
     if (req.method !== 'POST') return json(res, 405, { error: 'method_not_allowed', message: 'This server is stateless: only POST /mcp.' }, { Allow: 'POST' });
-    const server = this.newServer(identity, () => undefined);
+    const server = this.newServer(identity, () => undefined, readOnly);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => {
       void transport.close();
@@ -241,8 +276,8 @@ export class McpHttpServer {
 
   // ---------------------------------------------------------------- sessions
 
-  private newServer(identity: Identity, sessionId: () => string | undefined) {
-    return this.o.createServer(identity, this.inflight, sessionId);
+  private newServer(identity: Identity, sessionId: () => string | undefined, readOnly: boolean) {
+    return this.o.createServer(identity, this.inflight, sessionId, readOnly);
   }
 
   private full(res: http.ServerResponse) {
@@ -267,6 +302,8 @@ export class McpHttpServer {
     for (const [id, s] of this.sessions) if (s.lastSeen < limit) void this.drop(id, 'idle');
   }
 }
+
+export { OAuthServer } from '../oauth/server.js';
 
 function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   const text = JSON.stringify(body);
