@@ -25,11 +25,12 @@ export const DEMO_USERS: DemoUser[] = [
   { id: 2, username: 'analyst', password: 'analyst123', email: 'analyst@classicmodels.com', first_name: 'Ana', last_name: 'Lyst', is_active: true, date_joined: '2026-11-26T19:12:00.000000Z' },
 ];
 
-export type ThrottleScope = 'login' | 'refresh' | 'me' | 'read' | 'write' | 'ratelimitdemo';
+export type ThrottleScope = 'login' | 'register' | 'refresh' | 'me' | 'read' | 'write' | 'ratelimitdemo';
 
 /** The API's throttle rates (login per IP, the rest per user). */
 export const DEFAULT_THROTTLES: Record<ThrottleScope, Rate> = {
   login: { requests: 50, periodSeconds: 3600 },
+  register: { requests: 50, periodSeconds: 3600 },
   refresh: { requests: 100, periodSeconds: 60 },
   me: { requests: 600, periodSeconds: 60 },
   read: { requests: 1000, periodSeconds: 60 },
@@ -99,6 +100,7 @@ const notAllowed = (method: string) => json(405, { detail: `Method "${method}" n
 
 const ALLOW = {
   login: 'POST, OPTIONS',
+  signup: 'OPTIONS, POST',
   refresh: 'POST, OPTIONS',
   me: 'OPTIONS, GET',
   logout: 'OPTIONS, POST',
@@ -132,7 +134,8 @@ export class Replica {
   private boundPort = 0;
 
   constructor(private readonly options: ReplicaOptions = {}) {
-    this.users = options.users ?? DEMO_USERS;
+    // A copy: signup adds to it, and the next replica starts from the same users again.
+    this.users = [...(options.users ?? DEMO_USERS)];
     this.accessLifetimeSeconds = options.accessLifetimeSeconds ?? 3600;
     this.refreshLifetimeSeconds = options.refreshLifetimeSeconds ?? 7 * 86400;
     this.apiKey = options.apiKey;
@@ -321,7 +324,7 @@ export class Replica {
 
   /** Whether the slashed form of these segments is a route (Django redirects only then). */
   private resolves(segs: string[]): boolean {
-    if (segs[0] === 'auth') return segs.length === 2 && ['login', 'refresh', 'me', 'logout', 'rate-limit-demo'].includes(segs[1]);
+    if (segs[0] === 'auth') return segs.length === 2 && ['login', 'signup', 'refresh', 'me', 'logout', 'rate-limit-demo'].includes(segs[1]);
     if (segs[1] === 'payments') return segs.length === 2 || segs.length === 4;
     if (segs[1] === 'orderdetails') return segs.length >= 2 && segs.length <= 4;
     return false;
@@ -330,7 +333,10 @@ export class Replica {
   // ---------------------------------------------------------------- auth
 
   private auth(action: string, method: string, req: http.IncomingMessage, rawBody: string, url: URL): Reply {
-    const ip = req.socket.remoteAddress ?? 'unknown';
+    // DRF's client identity with no NUM_PROXIES: the whole X-Forwarded-For (spaces removed) when
+    // sent, else the socket's address (shared/api-contract.md, Throttles).
+    const forwarded = req.headers['x-forwarded-for'];
+    const ip = typeof forwarded === 'string' && forwarded ? forwarded.replace(/\s+/g, '') : (req.socket.remoteAddress ?? 'unknown');
     const allow = ALLOW[action === 'rate-limit-demo' ? 'ratelimitdemo' : (action as keyof typeof ALLOW)];
     if (!allow) return { status: 404, html: notFoundPage(url.pathname) };
     const view = AUTH_VIEWS[action];
@@ -343,7 +349,7 @@ export class Replica {
       if ('reply' in checked) return withAllow(checked.reply);
       who = checked;
     }
-    const scope = ({ login: 'login', refresh: 'refresh', me: 'me', 'rate-limit-demo': 'ratelimitdemo' } as const)[action as 'login'];
+    const scope = ({ login: 'login', signup: 'register', refresh: 'refresh', me: 'me', 'rate-limit-demo': 'ratelimitdemo' } as const)[action as 'login'];
     const t = scope && this.throttle(scope, who ? identityKey(who.identity) : `ip:${ip}`);
     if (t) return withAllow(t);
     if (method === 'OPTIONS') return withAllow(json(200, { name: view, description: '', renders: ['application/json', 'text/html'], parses: PARSES }));
@@ -371,6 +377,11 @@ export class Replica {
         const access = this.signer.sign('access', user.id, this.accessLifetimeSeconds).token;
         const refresh = this.signer.sign('refresh', user.id, this.refreshLifetimeSeconds).token;
         return withAllow(json(200, { access, refresh, user: publicUser(user) }));
+      }
+      case 'signup': {
+        const parsed = parseBody(req, rawBody);
+        if ('reply' in parsed) return withAllow(parsed.reply);
+        return withAllow(this.signup(parsed.value as Record<string, unknown>));
       }
       case 'refresh': {
         const parsed = parseBody(req, rawBody);
@@ -420,6 +431,33 @@ export class Replica {
         return withAllow(json(200, { message: 'Rate limit demo endpoint', rate_limit: '5 requests per minute per IP address', timestamp }, headers));
       }
     }
+  }
+
+  /** RegisterSerializer as observed: every missing field at once, then the password checks. */
+  private signup(b: Record<string, unknown>): Reply {
+    const errors: Record<string, string[]> = {};
+    for (const f of ['username', 'email', 'first_name', 'last_name', 'password', 'password_confirm']) {
+      if (b[f] === undefined) errors[f] = ['This field is required.'];
+      else if (b[f] === null) errors[f] = ['This field may not be null.'];
+      else if (String(b[f]).trim() === '') errors[f] = ['This field may not be blank.'];
+    }
+    if (!errors.username && this.users.some((u) => u.username === String(b.username))) errors.username = ['A user with that username already exists.'];
+    if (!errors.email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(String(b.email))) errors.email = ['Enter a valid email address.'];
+    if (!errors.password && String(b.password).length < 8) errors.password = ['Ensure this field has at least 8 characters.'];
+    if (Object.keys(errors).length) return json(400, errors);
+    if (b.password !== b.password_confirm) return json(400, { password_confirm: ["Passwords don't match"] });
+    const user: DemoUser = {
+      id: Math.max(0, ...this.users.map((u) => u.id)) + 1,
+      username: String(b.username),
+      password: String(b.password),
+      email: String(b.email),
+      first_name: String(b.first_name),
+      last_name: String(b.last_name),
+      is_active: true,
+      date_joined: new Date().toISOString().replace('Z', '000Z'),
+    };
+    this.users.push(user);
+    return json(201, { message: 'User created successfully', user: publicUser(user) });
   }
 
   /**
@@ -673,6 +711,7 @@ function viewName(def: ResourceDef, kind: { type: string; segment?: string }): s
 
 const AUTH_VIEWS: Record<string, string> = {
   login: 'Custom Token Obtain Pair',
+  signup: 'Signup View',
   refresh: 'Custom Token Refresh',
   me: 'Current User View',
   logout: 'Logout View',

@@ -138,7 +138,7 @@ export async function authorizePost(o: OAuthContext, req: http.IncomingMessage, 
     o.logger.warn(`oauth: sign-in for "${username}" could not reach the API: ${login.unavailable}`);
     return again(503, 'The Classic Models API cannot be reached right now. Try again in a minute.');
   }
-  o.backoff.succeeded(username);
+  o.backoff.succeeded(username, address);
   const scope = grantedScope(p.sc, !o.readOnly && form.allow_write === '1');
   const grant: CodeGrant = { sub: login.ok.username, c: p.cr, aud: p.res, sc: scope, api: { access: login.ok.access, refresh: login.ok.refresh }, r: p.r, re: p.re, pk: p.pk };
   const code = o.sealer.seal('code', grant, Math.floor(o.now() / 1000) + CODE_LIFETIME_S);

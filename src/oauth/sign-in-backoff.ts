@@ -5,45 +5,53 @@ interface Failures {
   last: number;
 }
 
+/** How many refused sign-ins each key allows before waits begin. */
+const FREE = { pair: 3, address: 10, user: 20 };
+
 /**
- * Failed sign-ins slow down, per username and per address, before they reach the API: its login
- * throttle (50 an hour per address) is a budget the whole server shares with the people behind
- * the same address, and one guesser must not spend it for everyone. A few mistakes are free;
- * after that each failure doubles the wait, up to 15 minutes. A success clears the slate.
+ * Failed sign-ins slow down before they reach the API: its login throttle (50 an hour per
+ * address) is a budget shared with everyone behind the same address, and one guesser must not
+ * spend it. Three keys, each with a few free mistakes and then waits that double up to 15 min:
+ * a username from one address (one person mistyping, or one guesser), an address (one guesser
+ * trying many names), and a username from anywhere (many addresses guessing one account), the
+ * last with the most slack so a stranger cannot lock a person out cheaply. A success clears the
+ * person's own keys. Only refusals by the API count, not the attempts held back here.
  */
 export class SignInBackoff {
-  private readonly byUser = new Lru<string, Failures>(10_000, 60 * 60_000);
-  private readonly byAddress = new Lru<string, Failures>(10_000, 60 * 60_000);
+  private readonly failures = new Lru<string, Failures>(30_000, 60 * 60_000);
 
   constructor(
-    private readonly free = { user: 3, address: 10 },
     private readonly firstWaitMs = 5_000,
     private readonly maxWaitMs = 15 * 60_000,
   ) {}
 
-  private waitFor(f: Failures | undefined, free: number, now: number): number {
-    if (!f || f.count < free) return 0;
-    const wait = Math.min(this.maxWaitMs, this.firstWaitMs * 2 ** (f.count - free));
-    return Math.max(0, f.last + wait - now);
+  private keys(username: string, address: string): [string, number][] {
+    const user = username.toLowerCase();
+    return [
+      [`p:${user}\n${address}`, FREE.pair],
+      [`a:${address}`, FREE.address],
+      [`u:${user}`, FREE.user],
+    ];
   }
 
   /** Seconds to wait before this username may try from this address again; 0: go ahead. */
   wait(username: string, address: string, now = Date.now()): number {
-    const ms = Math.max(this.waitFor(this.byUser.get(username.toLowerCase()), this.free.user, now), this.waitFor(this.byAddress.get(address), this.free.address, now));
-    return Math.ceil(ms / 1000);
+    let ms = 0;
+    for (const [key, free] of this.keys(username, address)) {
+      const f = this.failures.get(key);
+      if (!f || f.count < free) continue;
+      ms = Math.max(ms, f.last + Math.min(this.maxWaitMs, this.firstWaitMs * 2 ** (f.count - free)) - now);
+    }
+    return Math.ceil(Math.max(0, ms) / 1000);
   }
 
   failed(username: string, address: string, now = Date.now()) {
-    for (const [lru, key] of [
-      [this.byUser, username.toLowerCase()],
-      [this.byAddress, address],
-    ] as const) {
-      const f = lru.get(key) ?? { count: 0, last: now };
-      lru.set(key, { count: f.count + 1, last: now });
-    }
+    for (const [key] of this.keys(username, address)) this.failures.set(key, { count: (this.failures.get(key)?.count ?? 0) + 1, last: now });
   }
 
-  succeeded(username: string) {
-    this.byUser.delete(username.toLowerCase());
+  succeeded(username: string, address: string) {
+    const [pair, , user] = this.keys(username, address);
+    this.failures.delete(pair[0]);
+    this.failures.delete(user[0]);
   }
 }
