@@ -86,13 +86,14 @@ const view = (o: OAuthContext, p: PendingRequest, request: string, extra: { user
 });
 
 /**
- * Whether a POST came from this server's own page. Browsers send Origin with every POST; a
- * missing one is accepted only when Sec-Fetch-Site says the request is same-origin.
+ * Whether a POST came from this server's own page. Browsers send Origin with every POST; one
+ * that is absent or "null" (a privacy setting) is accepted only when Sec-Fetch-Site, which no
+ * page can forge, says the request is same-origin.
  */
 function fromOwnPage(o: OAuthContext, req: http.IncomingMessage): boolean {
   const origin = req.headers.origin;
   const own = new URL(issuerOf(o, req)).origin;
-  if (typeof origin === 'string') return origin === own || (!o.publicUrl && sameLoopbackServer(origin, own));
+  if (typeof origin === 'string' && origin !== 'null') return origin === own || (!o.publicUrl && sameLoopbackServer(origin, own));
   return req.headers['sec-fetch-site'] === 'same-origin';
 }
 

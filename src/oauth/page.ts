@@ -9,7 +9,7 @@ main{max-width:26rem;margin:3rem auto;padding:2rem;background:#fff;border-radius
 h1{font-size:1.35rem;margin:0 0 .75rem}p{margin:.5rem 0}.who{color:#475069}.err{background:#fdecec;color:#8a1c1c;padding:.6rem .8rem;border-radius:8px}
 label{display:block;margin-top:1rem;font-weight:600}input[type=text],input[type=password]{box-sizing:border-box;width:100%;padding:.6rem;margin-top:.3rem;border:1px solid #b9bfcc;border-radius:8px;font:inherit}
 .check{display:flex;gap:.5rem;align-items:flex-start;font-weight:400}.check input{margin-top:.3rem}.small{font-size:.85rem;color:#5b6479}
-.row{display:flex;gap:.75rem;margin-top:1.5rem}button{flex:1;padding:.7rem;border-radius:8px;border:0;font:inherit;font-weight:600;cursor:pointer}
+.row{display:flex;flex-direction:row-reverse;gap:.75rem;margin-top:1.5rem}button{flex:1;padding:.7rem;border-radius:8px;border:0;font:inherit;font-weight:600;cursor:pointer}
 button.go{background:#2b59c3;color:#fff}button.no{background:#e6e8ee;color:#1d2330}button:focus-visible,input:focus-visible{outline:3px solid #8fb0ff}
 @media (prefers-color-scheme:dark){body{background:#15181f;color:#e6e8ee}main{background:#1f232d}.who,.small{color:#a9b1c4}input[type=text],input[type=password]{background:#15181f;color:#e6e8ee;border-color:#3a4152}button.no{background:#2e3441;color:#e6e8ee}}`;
 const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
@@ -26,7 +26,9 @@ export function pageHeaders(redirectUri?: string): Record<string, string> {
     'Content-Security-Policy': `default-src 'none'; style-src ${STYLE_HASH}; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
     'X-Frame-Options': 'DENY',
     'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
+    // same-origin, not no-referrer: under no-referrer browsers send "Origin: null" with the
+    // form's POST, and the POST is accepted only with this page's own Origin.
+    'Referrer-Policy': 'same-origin',
   };
 }
 
@@ -48,6 +50,7 @@ export interface SignInView {
   apiHost: string;
 }
 
+/** Sign in comes first in the form, so Enter in a field signs in; the row shows it on the right. */
 export function signInPage(v: SignInView): string {
   const write = v.offerWrite
     ? `<label class="check"><input type="checkbox" name="allow_write" value="1"><span>Allow changes: this application may create, update and delete records as you. Left off, it can only read.</span></label>`
@@ -63,7 +66,7 @@ ${v.error ? `<p class="err" role="alert">${escapeHtml(v.error)}</p>` : ''}
 <label for="username">Username</label><input type="text" id="username" name="username" autocomplete="username" required autofocus value="${escapeHtml(v.username ?? '')}">
 <label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>
 ${write}
-<div class="row"><button class="no" type="submit" name="cancel" value="1" formnovalidate>Cancel</button><button class="go" type="submit">Sign in</button></div>
+<div class="row"><button class="go" type="submit">Sign in</button><button class="no" type="submit" name="cancel" value="1" formnovalidate>Cancel</button></div>
 </form>
 <p class="small">Your username and password go to the Classic Models API at ${escapeHtml(v.apiHost)} and nowhere else; this server does not keep them.</p>`,
   );
