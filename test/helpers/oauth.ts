@@ -75,8 +75,11 @@ export async function signIn(base: string, p: AuthorizeParams, who: { username: 
   return { answer, request, code: back?.searchParams.get('code') ?? undefined, state: back?.searchParams.get('state') ?? undefined, iss: back?.searchParams.get('iss') ?? undefined, back };
 }
 
-export async function tokenRequest(base: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
-  const res = await fetch(`${base}/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString() });
+/** A form body; fields set to undefined are left out, as a client that omits them would. */
+const formOf = (fields: Record<string, string | undefined>) => new URLSearchParams(Object.entries(fields).filter((e): e is [string, string] => e[1] !== undefined)).toString();
+
+export async function tokenRequest(base: string, fields: Record<string, string | undefined>, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(`${base}/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: formOf(fields) });
   return { status: res.status, body: await res.json(), headers: res.headers };
 }
 
@@ -85,11 +88,14 @@ export async function revokeRequest(base: string, fields: Record<string, string>
   return { status: res.status, body: await res.json() };
 }
 
-/** The whole flow for one person: register, sign in, redeem. */
-export async function signedIn(base: string, who: { username: string; password: string; allowWrite?: boolean }, extra: Partial<AuthorizeParams> = {}) {
+/**
+ * The whole flow for one person: register, sign in, redeem, all at `base`. `issuer` is where the
+ * server says it is (its --public-url behind a proxy): the page's Origin and the resource.
+ */
+export async function signedIn(base: string, who: { username: string; password: string; allowWrite?: boolean }, extra: Partial<AuthorizeParams> = {}, issuer = base) {
   const client = await registered(base);
   const { verifier, challenge } = pkce();
-  const s = await signIn(base, { client_id: client.client_id, redirect_uri: REDIRECT, state: 'st', code_challenge: challenge, scope: 'classic-models:read classic-models:write', resource: `${base}/mcp`, ...extra }, who);
+  const s = await signIn(base, { client_id: client.client_id, redirect_uri: REDIRECT, state: 'st', code_challenge: challenge, scope: 'classic-models:read classic-models:write', resource: `${issuer}/mcp`, ...extra }, who, { Origin: new URL(issuer).origin });
   if (!s.code) throw new Error(`sign-in: ${s.answer.status} ${s.answer.html.slice(0, 500)}`);
   const t = await tokenRequest(base, { grant_type: 'authorization_code', code: s.code, code_verifier: verifier, client_id: client.client_id, redirect_uri: REDIRECT });
   if (t.status !== 200) throw new Error(`token: ${t.status} ${JSON.stringify(t.body)}`);
