@@ -8,6 +8,8 @@ import type { Logger } from '../log/logger.js';
 import { connectTcp, handshake, resolveHost } from './reach.js';
 import { CheckFailure, runSteps, type Report, type Step } from './report.js';
 
+export { oauthChainCheck } from './oauth-chain.js';
+
 export interface LoginCheckOptions {
   /** A running serve-sse to check as well, e.g. http://host:3000. */
   sseUrl?: string;

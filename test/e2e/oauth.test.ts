@@ -1,12 +1,13 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startReplica, type Replica } from '../../src/demo/server.js';
 import { Sealer } from '../../src/oauth/seal.js';
 import { clientRef } from '../../src/oauth/clients.js';
-import { runCli } from '../helpers/bundle.js';
+import { runCli, runCliAsync } from '../helpers/bundle.js';
 import { call, startHttpServer, type HttpServerProcess } from '../helpers/mcp.js';
+import { freePort } from '../helpers/ports.js';
 import { connectWithOAuth, TestOAuthProvider } from '../helpers/oauth-client.js';
 import { authorizeUrl, getPage, hiddenRequest, mcpPost, pkce, postSignIn, REDIRECT, register, registered, revokeRequest, signedIn, signIn, tokenRequest } from '../helpers/oauth.js';
 
@@ -302,6 +303,8 @@ describe('codes and tokens', () => {
   it('two concurrent refreshes with one token share one rotation instead of signing the person out', async () => {
     const { client, tokens } = await signedIn(base, DEMO);
     const before = replica.stats.refreshes;
+    // The API takes its time over the first, so the second arrives while it is under way.
+    replica.inject({ method: 'POST', path: /^auth\/refresh\/$/, delayMs: 300, times: 1 });
     const both = await Promise.all([1, 2].map(() => tokenRequest(base, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: client.client_id })));
     expect(both.map((r) => r.status)).toEqual([200, 200]);
     expect(replica.stats.refreshes - before).toBe(1);
@@ -323,6 +326,8 @@ describe('each person acts as themselves', () => {
     expect((await call(writer, 'classic_models_whoami')).data.username).toBe('demo');
     await reader.close();
     await writer.close();
+    // Audit lines are written behind the calls, never in their way: wait for the last one.
+    await vi.waitFor(() => expect(readFileSync(auditFile, 'utf8')).toContain('"identity":"oauth:demo"'));
     const audit = readFileSync(auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(audit.filter((a) => a.identity === 'oauth:analyst').map((a) => a.tool)).toEqual(['classic_models_whoami', 'classic_models_delete_office']);
     expect(audit.some((a) => a.identity === 'oauth:demo' && a.tool === 'classic_models_whoami')).toBe(true);
@@ -366,6 +371,38 @@ describe('secrets stay secret', () => {
     for (const secret of [DEMO.password, ANALYST.password, SECRET, 'static-token-0123456789']) expect(out).not.toContain(secret);
     expect(out).not.toMatch(/cm[car]_[\w-]{20,}/);
     expect(out).not.toMatch(/eyJ[\w-]{8,}\.[\w-]{8,}/);
+  });
+});
+
+describe('login-check --server', () => {
+  it('follows the discovery chain of a working server link by link', async () => {
+    const r = await runCliAsync(['login-check', '--server', base]);
+    expect(r.stdout).toContain(`✓ 401 from ${base}/mcp`);
+    expect(r.stdout).toContain('✓ Protected resource metadata (RFC 9728)');
+    expect(r.stdout).toContain('✓ Authorization server metadata (RFC 8414)');
+    expect(r.stdout).toContain('token endpoint: 400 invalid_grant for a made-up code, as it should');
+    expect(r.stdout).toContain('All 4 checks passed.');
+    expect(r.status).toBe(0);
+  });
+
+  it('says which link is broken: no OAuth, or a --public-url clients will not accept', async () => {
+    const plain = await startHttpServer([], { CLASSIC_MODELS_API_URL: replica.url, SSE_BEARER_TOKEN: 'plain-token-0123456789' });
+    const port = await freePort();
+    const elsewhere = await startHttpServer(['--oauth', '--port', String(port), '--public-url', `http://localhost:${port}`], { CLASSIC_MODELS_API_URL: replica.url, OAUTH_SECRET: SECRET });
+    try {
+      const a = await runCliAsync(['login-check', '--server', `${plain.url}/mcp`]);
+      expect(a.status).toBe(1);
+      expect(a.stdout).toMatch(/✗ 401 from .*: the 401 has no resource_metadata/);
+      expect(a.stdout).toContain('hint: clients such as Claude cannot find the sign-in: start serve-sse with --oauth');
+      const b = await runCliAsync(['login-check', '--server', elsewhere.url]);
+      expect(b.status).toBe(1);
+      expect(b.stdout).toContain(`✗ Protected resource metadata (RFC 9728)`);
+      expect(b.stdout).toContain(`the metadata names the resource http://localhost:${port}/mcp, which ${elsewhere.url}/mcp is not under`);
+      expect(runCli(['login-check', '--server', 'nonsense']).status).toBe(2);
+    } finally {
+      await plain.stop();
+      await elsewhere.stop();
+    }
   });
 });
 
