@@ -158,7 +158,7 @@ export class McpHttpServer {
     if ('refused' in who) {
       const message = who.refused ?? (oauth ? 'Sign in: this server is an OAuth authorization server (see WWW-Authenticate), or send a bearer token.' : "Send Authorization: Bearer <token> (the server's SSE_BEARER_TOKEN).");
       const challenge = oauth ? oauth.challenge(req, path, who.refused) : 'Bearer realm="classic-models-mcp"';
-      return refuse(res, { status: 401, body: { error: who.refused ? 'invalid_token' : 'unauthorized', message }, headers: { 'WWW-Authenticate': challenge } });
+      return refuse(res, { status: 401, body: { error: oauth && who.refused ? 'invalid_token' : 'unauthorized', message }, headers: { 'WWW-Authenticate': challenge } });
     }
     const { identity, readOnly } = who;
 

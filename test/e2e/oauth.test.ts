@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -371,6 +371,51 @@ describe('secrets stay secret', () => {
     for (const secret of [DEMO.password, ANALYST.password, SECRET, 'static-token-0123456789']) expect(out).not.toContain(secret);
     expect(out).not.toMatch(/cm[car]_[\w-]{20,}/);
     expect(out).not.toMatch(/eyJ[\w-]{8,}\.[\w-]{8,}/);
+  });
+});
+
+describe('keys', () => {
+  it('rotate on SIGHUP from OAUTH_SECRET_FILE: new first keeps everyone signed in, dropping the old key signs them out', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cm-oauth-keys-'));
+    const file = join(dir, 'oauth-secret');
+    const [oldKey, newKey] = ['old-key-0123456789abcdef0123456789abcdef', 'new-key-0123456789abcdef0123456789abcdef'];
+    writeFileSync(file, `${oldKey}\n`);
+    const s = await startHttpServer(['--oauth'], { CLASSIC_MODELS_API_URL: replica.url, OAUTH_SECRET_FILE: file });
+    const hangup = async (content: string) => {
+      writeFileSync(file, content);
+      const seen = s.stderr().length;
+      s.child.kill('SIGHUP');
+      await vi.waitFor(() => expect(s.stderr().slice(seen)).toMatch(/SIGHUP: re-read OAUTH_SECRET_FILE/));
+    };
+    try {
+      const before = await signedIn(s.url, DEMO);
+      await hangup(`${newKey}\n${oldKey}\n`);
+      expect((await mcpPost(s.url, before.tokens.access_token)).status).toBe(200);
+      const after = await signedIn(s.url, ANALYST);
+      expect(new Sealer([newKey]).open('access', after.tokens.access_token)).toHaveProperty('value');
+      await hangup(`${newKey}\n`);
+      expect((await mcpPost(s.url, after.tokens.access_token)).status).toBe(200);
+      const dropped = await mcpPost(s.url, before.tokens.access_token);
+      expect(dropped.status).toBe(401);
+      expect(JSON.parse(dropped.text).message).toBe('The access token was sealed with a key this server no longer has; sign in again.');
+      expect(s.stderr()).not.toContain(oldKey);
+      expect(s.stderr()).not.toContain(newKey);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('serve-sse --demo --oauth works on loopback out of the box, with a random key and a warning', async () => {
+    const s = await startHttpServer(['--demo', '--oauth'], {});
+    try {
+      expect(s.stderr()).toContain('OAUTH_SECRET is not set: a random key for this process');
+      const client = await connectWithOAuth(s.url, 'mcp', new TestOAuthProvider({ ...ANALYST, allowWrite: true }));
+      expect((await call(client, 'classic_models_whoami')).data.username).toBe('analyst');
+      expect((await client.listTools()).tools).toHaveLength(42);
+      await client.close();
+    } finally {
+      await s.stop();
+    }
   });
 });
 

@@ -42,6 +42,10 @@ describe('configuration', () => {
       queryTimeoutMs: 5000,
       queryCacheSeconds: 30,
       queryMemoryMb: 256,
+      oauth: false,
+      oauthSecrets: undefined,
+      publicUrl: undefined,
+      oauthAllowPrivateClientUrls: false,
     });
     expect(sources.apiUrl.source).toBe('default');
   });
