@@ -35,11 +35,7 @@ class Person implements Identity {
   }
 
   renew(newer: Identity) {
-    if (newer instanceof Person) newer.hand(this);
-  }
-
-  private hand(to: Person) {
-    to.offer(this.token, this.exp);
+    if (newer instanceof Person) this.offer(newer.token, newer.exp);
   }
 }
 

@@ -42,3 +42,20 @@ describe('MCP Inspector CLI', () => {
     ]);
   });
 });
+
+describe('MCP Inspector CLI with an OAuth access token', () => {
+  it('calls tools on a --oauth server as the person who signed in', async () => {
+    const { signedIn } = await import('../helpers/oauth.js');
+    const srv = await startHttpServer(['--demo', '--oauth', '--audit-log', 'off'], { OAUTH_SECRET: 'inspector-oauth-secret-0123456789abcdef' });
+    try {
+      const { tokens } = await signedIn(srv.url, { username: 'analyst', password: 'analyst123' });
+      const r = await inspector([`${srv.url}/mcp`, '--transport', 'http', '--header', `Authorization: Bearer ${tokens.access_token}`, '--method', 'tools/call', '--tool-name', 'classic_models_whoami']);
+      expect(r.status, r.stderr + r.stdout).toBe(0);
+      expect(r.json.structuredContent.username).toBe('analyst');
+      const list = await inspector([`${srv.url}/mcp`, '--transport', 'http', '--header', `Authorization: Bearer ${tokens.access_token}`, '--method', 'tools/list']);
+      expect(list.json.tools).toHaveLength(18);
+    } finally {
+      await srv.stop();
+    }
+  });
+});

@@ -345,6 +345,12 @@ describe('each person acts as themselves', () => {
     expect(same.status).toBe(200);
     expect(await same.text()).toContain('\\"username\\":\\"demo\\"');
     expect((await send(b.tokens.access_token)).status).toBe(403);
+    // The same person with a read-only grant may not carry on in a session that may write.
+    const writer = await signedIn(base, { ...DEMO, allowWrite: true });
+    const wsid = (await mcpPost(base, writer.tokens.access_token)).headers.get('mcp-session-id')!;
+    const readOnly = await fetch(`${base}/mcp`, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', Authorization: `Bearer ${a.tokens.access_token}`, 'Mcp-Session-Id': wsid, 'MCP-Protocol-Version': '2025-11-25' }, body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' }) });
+    expect(readOnly.status).toBe(403);
+    expect(readOnly.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope", resource_metadata=/);
   });
 
   it('a --read-only server never grants write', async () => {
