@@ -36,6 +36,8 @@ interface Handle {
   worker: Worker;
   /** "identity:table" → the version of its rows this worker holds. */
   loaded: Map<string, string>;
+  /** The identities whose database this worker holds, least recently used first. */
+  databases: Set<string>;
   pending?: { id: number; resolve(r: QueryReply): void; reject(e: Error): void };
   idleTimer?: NodeJS.Timeout;
 }
@@ -46,6 +48,12 @@ interface Handle {
  * query start a thread and SQLite again (about 100 ms more than a re-read of the tables).
  */
 const IDLE_MS = 5 * 60_000;
+
+/**
+ * Databases one worker holds at most: one per API identity, and with OAuth every person is one.
+ * The least recently used goes first, so a crowd of people querying costs bounded memory.
+ */
+const MAX_DATABASES = 16;
 
 /**
  * Runs read-only SQL over the API's tables. The tables a query names are read through the
@@ -98,6 +106,7 @@ export class QueryEngine {
           const h = await acquired;
           // After a failed read the worker may already serve another query: nothing more goes to it.
           if (failed) return t;
+          this.useDatabase(h, identity);
           if (h.loaded.get(`${identity}:${name}`) !== String(t.fetchedAt)) {
             const load: LoadTable = { name, version: String(t.fetchedAt), insert: this.insertOf(name, t.rows) };
             sent.push(load);
@@ -107,6 +116,7 @@ export class QueryEngine {
         }),
       );
       handle = await acquired;
+      this.useDatabase(handle, identity);
     } catch (err) {
       failed = true;
       // What was sent is loaded all the same; the worker can serve the next query.
@@ -139,6 +149,22 @@ export class QueryEngine {
           : `The rows so far fill the result budget (${opts.maxBytes} bytes): select fewer columns, aggregate, or add a LIMIT.`;
     }
     return result;
+  }
+
+  /**
+   * Marks `identity`'s database as just used on this worker, first dropping the least recently
+   * used one when the worker holds MAX_DATABASES: the worker is told before any later load, and
+   * this side forgets what that database held, so nothing is ever read from a dropped table.
+   */
+  private useDatabase(h: Handle, identity: string) {
+    if (h.databases.delete(identity)) return void h.databases.add(identity);
+    if (h.databases.size >= MAX_DATABASES) {
+      const oldest = h.databases.values().next().value as string;
+      h.databases.delete(oldest);
+      for (const key of [...h.loaded.keys()]) if (key.startsWith(`${oldest}:`)) h.loaded.delete(key);
+      h.worker.postMessage({ id: 0, db: oldest, drop: true, load: [], sql: '', maxRows: 0, maxBytes: 0 } satisfies QueryMessage);
+    }
+    h.databases.add(identity);
   }
 
   /** Ends every worker (at shutdown). */
@@ -240,7 +266,7 @@ export class QueryEngine {
       (m) => worker.postMessage({ module: m } satisfies WorkerInit),
       (err: Error) => worker.postMessage({ moduleError: err.message } satisfies WorkerInit),
     );
-    const h: Handle = { worker, loaded: new Map() };
+    const h: Handle = { worker, loaded: new Map(), databases: new Set() };
     this.all.add(h);
     worker.on('message', (r: QueryReply) => (h.pending?.id === r.id ? h.pending.resolve(r) : undefined));
     worker.on('error', (err: Error & { code?: string }) =>

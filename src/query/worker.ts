@@ -24,6 +24,8 @@ export interface QueryMessage {
   sql: string;
   maxRows: number;
   maxBytes: number;
+  /** Close this identity's database (the engine keeps a bounded number per worker). */
+  drop?: true;
 }
 export type QueryReply =
   | { id: number; ok: true; columns: string[]; rows: unknown[][]; truncated?: 'rows' | 'bytes' }
@@ -85,12 +87,17 @@ const ready = new Promise<WorkerInit>((resolve) => (init = resolve)).then((m) =>
       db.run('PRAGMA query_only = 1');
     }
   };
-  return { open, load };
+  const drop = (key: string) => {
+    dbs.get(key)?.close();
+    dbs.delete(key);
+  };
+  return { open, load, drop };
 });
 
 parentPort!.on('message', async (m: QueryMessage | WorkerInit) => {
   if (!('id' in m)) return init(m);
-  const { open, load } = await ready;
+  const { open, load, drop } = await ready;
+  if (m.drop) return drop(m.db);
   try {
     const db = open(m.db);
     for (const t of m.load) load(db, t);
