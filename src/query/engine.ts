@@ -3,7 +3,9 @@ import type { Worker } from 'node:worker_threads';
 import type { Api } from '../api/client.js';
 import type { TableCache } from '../api/tables.js';
 import { RESOURCES, resource, type ResourceName } from '../catalog/resources.js';
+import { SQL_COLUMNS } from '../catalog/sql-columns.js';
 import { MYSQL_FUNCTIONS } from './functions.js';
+import { foldText } from './families.js';
 import { label, prepare, RefusedQuery } from './dialect.js';
 import { insertStatement } from './load.js';
 import type { LoadTable, QueryMessage, QueryReply, WorkerInit } from './worker.js';
@@ -117,6 +119,7 @@ export class QueryEngine {
       );
       handle = await acquired;
       this.useDatabase(handle, identity);
+      collationRisks(prepared, tables);
     } catch (err) {
       failed = true;
       // What was sent is loaded all the same; the worker can serve the next query.
@@ -311,6 +314,57 @@ function quickCodeOnly() {
 const TABLE_NAMES = RESOURCES.map((r) => r.name);
 
 /** SQLite's message, plus what the model needs to write the query right next time. */
+/** Per table rows: the first value of each column that ends in spaces, or holds letters that are not ASCII, or fold to none. */
+const risky = new WeakMap<object, { spaced: Map<string, string>; accented: Map<string, string>; unfoldable: Map<string, string> }>();
+
+function risksOf(rows: Record<string, unknown>[]) {
+  let r = risky.get(rows);
+  if (!r) {
+    r = { spaced: new Map(), accented: new Map(), unfoldable: new Map() };
+    for (const row of rows) {
+      for (const [k, v] of Object.entries(row)) {
+        if (typeof v !== 'string') continue;
+        if (v.endsWith(' ') && !r.spaced.has(k)) r.spaced.set(k, v);
+        // Letters only: other characters (’, –) weigh as themselves in both engines.
+        if (/[^\x00-\x7f]/.test(v) && /\p{L}/u.test(v.replace(/[\x00-\x7f]/g, ''))) {
+          if (!r.accented.has(k)) r.accented.set(k, v);
+          if (/\p{L}/u.test(foldText(v).replace(/[\x00-\x7f]/g, '')) && !r.unfoldable.has(k)) r.unfoldable.set(k, v);
+        }
+      }
+    }
+    risky.set(rows, r);
+  }
+  return r;
+}
+
+/**
+ * MySQL compares text by its collation: 'Norway  ' = 'Norway', 'Müller' = 'muller', one
+ * group, one DISTINCT value. Comparisons with literals and sorting are translated (cm_fold);
+ * a query that groups, deduplicates or aggregates a column whose values now end in spaces or
+ * hold accents, or compares letters that do not fold, is refused, saying what to write.
+ */
+function collationRisks(q: { compared: string[]; folded: string[] }, tables: { name: ResourceName; rows: Record<string, unknown>[] }[]) {
+  for (const t of tables) {
+    const r = risksOf(t.rows);
+    const name = (c: string) => SQL_COLUMNS[t.name].find((x) => x.toLowerCase() === c)!;
+    for (const c of q.compared) {
+      const v = r.spaced.get(c) ?? r.accented.get(c);
+      if (v !== undefined) {
+        const spaced = r.spaced.has(c);
+        throw new QueryError(
+          spaced
+            ? `${t.name}.${name(c)} has values that end in spaces (e.g. '${v}'), which MySQL groups, deduplicates and compares without them: write TRIM(${name(c)}) where it is grouped, made DISTINCT or aggregated, or filter it with = or LIKE`
+            : `${t.name}.${name(c)} has accented values (e.g. '${v}'), which MySQL groups, deduplicates and compares as their plain letters ('${foldText(v)}'): not supported here for this column; group by its key instead, or filter it with = or LIKE`,
+        );
+      }
+    }
+    for (const c of q.folded) {
+      const v = r.unfoldable.get(c);
+      if (v !== undefined) throw new QueryError(`${t.name}.${name(c)} has values with letters MySQL's collation folds in its own way (e.g. '${v}'): comparing or sorting it is not supported here; use LIKE`);
+    }
+  }
+}
+
 function teach(message: string, tables: ResourceName[]): string {
   const column = /no such column: ([\w.]+)/.exec(message);
   if (column) {

@@ -1,3 +1,4 @@
+import { registerFamilies } from './families.js';
 /**
  * MySQL's functions, for SQLite: what tutorials on this database use. Registered on every
  * database the query worker opens. NULL in, NULL out, as in MySQL. Dates are 'YYYY-MM-DD' text.
@@ -8,6 +9,10 @@ type Value = number | string | null | Uint8Array;
 export const MYSQL_FUNCTIONS = [
   'YEAR', 'MONTH', 'DAY', 'DAYOFMONTH', 'QUARTER', 'DAYOFWEEK', 'DAYNAME', 'MONTHNAME', 'DATE_FORMAT', 'DATEDIFF', 'DATE_ADD', 'DATE_SUB',
   'CURDATE', 'NOW', 'CONCAT', 'CONCAT_WS', 'IF', 'IFNULL', 'LEFT', 'RIGHT', 'LCASE', 'UCASE', 'LOCATE', 'TRUNCATE', 'GREATEST', 'LEAST', 'FORMAT', 'REGEXP',
+  'TIMESTAMPDIFF', 'TIMESTAMPADD', 'LAST_DAY', 'WEEK', 'WEEKDAY', 'YEARWEEK', 'DAYOFYEAR', 'STR_TO_DATE', 'EXTRACT', 'DATE', 'MAKEDATE', 'PERIOD_DIFF', 'PERIOD_ADD',
+  'SUBSTRING_INDEX', 'LPAD', 'RPAD', 'CHAR_LENGTH', 'LENGTH', 'MID', 'SUBSTRING', 'POSITION', 'INSTR', 'FIELD', 'ELT', 'REVERSE', 'REPEAT', 'SPACE', 'ASCII', 'HEX', 'STRCMP', 'INSERT',
+  'CEILING', 'FLOOR', 'ROUND', 'LN', 'LOG', 'LOG10', 'LOG2', 'EXP', 'SIGN', 'POW', 'SQRT', 'PI', 'DEGREES', 'RADIANS', 'MOD',
+  'STDDEV', 'STD', 'VARIANCE', 'VAR_POP', 'VAR_SAMP', 'STDDEV_POP', 'STDDEV_SAMP', 'BIT_AND', 'BIT_OR', 'BIT_XOR', 'GROUP_CONCAT', 'CAST', 'CONVERT',
 ] as const;
 
 export interface SqlDatabase {
@@ -16,6 +21,7 @@ export interface SqlDatabase {
 }
 
 /** Binary floating point noise (0.30000000000000004) off a non-integer result. */
+export type { Value };
 export const clean = (v: number) => (Number.isInteger(v) || !Number.isFinite(v) ? v : Number(v.toPrecision(15)));
 
 const text = (v: Value): string => (typeof v === 'number' ? String(clean(v)) : v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : String(v));
@@ -31,6 +37,7 @@ function date(v: Value): Date | undefined {
   const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0)));
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
+const daysIn = (y: number, m0: number) => new Date(Date.UTC(y, m0 + 1, 0)).getUTCDate();
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 const ymd = (d: Date) => `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
 const hms = (d: Date) => `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
@@ -73,10 +80,14 @@ function addInterval(v: Value, interval: Value, sign: 1 | -1): Value {
   if (!d || !m) return null;
   const n = Number(m[1]) * sign;
   const unit = m[2].toUpperCase();
-  if (unit === 'YEAR') d.setUTCFullYear(d.getUTCFullYear() + n);
-  else if (unit === 'QUARTER') d.setUTCMonth(d.getUTCMonth() + 3 * n);
-  else if (unit === 'MONTH') d.setUTCMonth(d.getUTCMonth() + n);
-  else {
+  // MySQL keeps the day of the month, or the month's last day where it has fewer (Jan 31 + 1 month: Feb 29).
+  const months = unit === 'YEAR' ? 12 * n : unit === 'QUARTER' ? 3 * n : unit === 'MONTH' ? n : 0;
+  if (months) {
+    const target = d.getUTCFullYear() * 12 + d.getUTCMonth() + months;
+    const y = Math.floor(target / 12);
+    const m = target - y * 12;
+    d.setUTCFullYear(y, m, Math.min(d.getUTCDate(), daysIn(y, m)));
+  } else {
     const ms = ({ WEEK: 7 * 86_400_000, DAY: 86_400_000, HOUR: 3_600_000, MINUTE: 60_000, SECOND: 1_000 } as Record<string, number>)[unit];
     if (!ms) return null;
     d.setTime(d.getTime() + n * ms);
@@ -134,8 +145,10 @@ function exactAggregates(db: SqlDatabase) {
     return s;
   };
   const total = (s: State) => (s.cents ? s.centSum / 100 : s.floatSum);
-  db.create_aggregate('sum', { init, step, finalize: (s: State) => (s.n === 0 ? null : clean(total(s))) });
-  db.create_aggregate('avg', {
+  // Under their own names: SQLite's sum and avg stay, for window functions (OVER), which
+  // application aggregates cannot be here; the query's text is rewritten to use these otherwise.
+  db.create_aggregate('cm_sum', { init, step, finalize: (s: State) => (s.n === 0 ? null : clean(total(s))) });
+  db.create_aggregate('cm_avg', {
     init,
     step,
     finalize: (s: State) => {
@@ -192,6 +205,7 @@ export function registerMysqlFunctions(db: SqlDatabase, now: () => Date = () => 
   db.create_function('format', nullIfAny((x, d) => num(x)!.toLocaleString('en-US', { minimumFractionDigits: num(d)!, maximumFractionDigits: num(d)! })));
   db.create_function('regexp', (pattern: Value, s: Value) => (pattern === null || s === null ? null : new RegExp(text(pattern), 'i').test(text(s)) ? 1 : 0));
   exactAggregates(db);
+  registerFamilies(db, { date, text, num, ymd, hms, nullIfAny, variadic, daysIn, DAYS, MONTHS, addInterval });
 }
 
 function compare(a: Value, b: Value): number {

@@ -57,3 +57,11 @@ describe('the prebuilt tools/list', () => {
     expect(buildSurface({}).listing).toEqual(snapshot);
   });
 });
+
+describe('SQL columns', () => {
+  it('name every field of the catalog once, as MySQL spells it', async () => {
+    const { SQL_COLUMNS } = await import('../../src/catalog/sql-columns.js');
+    const { RESOURCES } = await import('../../src/catalog/resources.js');
+    for (const r of RESOURCES) expect(SQL_COLUMNS[r.name].map((c) => c.toLowerCase()).sort()).toEqual(r.fields.map((f) => f.name).sort());
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * Hand-written MySQL for the differential tests: the constructs models write for this database
+ * beyond the tutorial basics. `ordered`: the query orders its rows totally, so order is compared;
+ * otherwise rows are compared as a multiset.
+ */
+export interface CorpusQuery {
+  id: string;
+  sql: string;
+  ordered?: boolean;
+}
+
+const q = (id: string, sql: string, ordered = false): CorpusQuery => ({ id, sql, ordered });
+
+export const HAND: CorpusQuery[] = [
+  // The issue's own findings.
+  q('gc-order-separator', "SELECT productLine, GROUP_CONCAT(productCode ORDER BY productCode SEPARATOR ', ') AS codes FROM products GROUP BY productLine ORDER BY productLine", true),
+  q('cast-decimal-10-1', 'SELECT checkNumber, CAST(amount AS DECIMAL(10,1)) AS a FROM payments ORDER BY customerNumber, checkNumber LIMIT 20', true),
+  q('window-running-sum', "SELECT m, total, SUM(total) OVER (ORDER BY m) AS running FROM (SELECT DATE_FORMAT(paymentDate, '%Y-%m') AS m, SUM(amount) AS total FROM payments GROUP BY m) t ORDER BY m", true),
+  q('timestampdiff-month', 'SELECT orderNumber, TIMESTAMPDIFF(MONTH, orderDate, shippedDate) AS months, TIMESTAMPDIFF(DAY, orderDate, requiredDate) AS days FROM orders ORDER BY orderNumber LIMIT 30', true),
+  q('substring-index', "SELECT email, SUBSTRING_INDEX(email, '@', 1) AS user, SUBSTRING_INDEX(email, '.', -1) AS tld FROM employees ORDER BY employeeNumber", true),
+  q('last-day', 'SELECT orderNumber, LAST_DAY(orderDate) AS month_end FROM orders ORDER BY orderNumber LIMIT 25', true),
+  // Window functions, every aggregate and the ranking family.
+  q('window-avg-partition', 'SELECT customerNumber, checkNumber, amount, AVG(amount) OVER (PARTITION BY customerNumber) AS avg_c FROM payments ORDER BY customerNumber, checkNumber', true),
+  q('window-count-min-max', 'SELECT customerNumber, checkNumber, COUNT(*) OVER (PARTITION BY customerNumber) AS n, MIN(amount) OVER (PARTITION BY customerNumber) AS lo, MAX(amount) OVER (PARTITION BY customerNumber) AS hi FROM payments ORDER BY customerNumber, checkNumber', true),
+  q('window-rows-between', 'SELECT customerNumber, paymentDate, checkNumber, SUM(amount) OVER (PARTITION BY customerNumber ORDER BY paymentDate, checkNumber ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS two FROM payments ORDER BY customerNumber, paymentDate, checkNumber', true),
+  q('window-rows-unbounded', 'SELECT orderNumber, orderLineNumber, SUM(quantityOrdered) OVER (PARTITION BY orderNumber ORDER BY orderLineNumber ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running FROM orderdetails WHERE orderNumber < 10110 ORDER BY orderNumber, orderLineNumber', true),
+  q('window-lag-lead', 'SELECT orderNumber, orderDate, LAG(orderDate) OVER (ORDER BY orderNumber) AS prev, LEAD(orderNumber, 2) OVER (ORDER BY orderNumber) AS next2 FROM orders ORDER BY orderNumber LIMIT 40', true),
+  q('window-first-last-nth', 'SELECT productLine, productCode, FIRST_VALUE(productCode) OVER w AS first_code, LAST_VALUE(productCode) OVER w AS last_code, NTH_VALUE(productCode, 2) OVER w AS second_code FROM products WINDOW w AS (PARTITION BY productLine ORDER BY productCode ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) ORDER BY productLine, productCode', true),
+  q('window-ranks', 'SELECT productCode, buyPrice, RANK() OVER (ORDER BY buyPrice DESC) AS r, DENSE_RANK() OVER (ORDER BY buyPrice DESC) AS dr, ROW_NUMBER() OVER (ORDER BY buyPrice DESC, productCode) AS rn FROM products ORDER BY rn', true),
+  q('window-ntile', 'SELECT customerNumber, creditLimit, NTILE(4) OVER (ORDER BY creditLimit, customerNumber) AS quartile FROM customers ORDER BY customerNumber', true),
+  q('window-percent-cume', 'SELECT employeeNumber, PERCENT_RANK() OVER (ORDER BY employeeNumber) AS pr, CUME_DIST() OVER (ORDER BY employeeNumber) AS cd FROM employees ORDER BY employeeNumber', true),
+  q('window-rank-partition', 'SELECT country, customerName, creditLimit, RANK() OVER (PARTITION BY country ORDER BY creditLimit DESC) AS r FROM customers ORDER BY country, r, customerName', true),
+  q('window-top-per-group', 'SELECT productLine, productCode, msrp FROM (SELECT productLine, productCode, msrp, ROW_NUMBER() OVER (PARTITION BY productLine ORDER BY msrp DESC, productCode) AS rn FROM products) t WHERE rn <= 2 ORDER BY productLine, rn', true),
+  q('window-sum-running-orders', 'SELECT o.orderNumber, SUM(od.quantityOrdered * od.priceEach) AS total, SUM(SUM(od.quantityOrdered * od.priceEach)) OVER (ORDER BY o.orderNumber) AS running FROM orders o JOIN orderdetails od USING (orderNumber) WHERE o.orderNumber < 10130 GROUP BY o.orderNumber ORDER BY o.orderNumber', true),
+  // GROUP_CONCAT.
+  q('gc-plain', 'SELECT officeCode, GROUP_CONCAT(lastName ORDER BY lastName) AS staff FROM employees GROUP BY officeCode ORDER BY officeCode', true),
+  q('gc-distinct', 'SELECT country, GROUP_CONCAT(DISTINCT city ORDER BY city) AS cities FROM customers GROUP BY country ORDER BY country', true),
+  q('gc-distinct-separator', "SELECT customerNumber, GROUP_CONCAT(DISTINCT status ORDER BY status SEPARATOR ' | ') AS statuses FROM orders GROUP BY customerNumber ORDER BY customerNumber", true),
+  q('gc-separator-only', "SELECT productLine, GROUP_CONCAT(productVendor ORDER BY productVendor DESC SEPARATOR ';') AS v FROM (SELECT DISTINCT productLine, productVendor FROM products WHERE productLine = 'Planes') t GROUP BY productLine", false),
+  q('gc-desc', "SELECT orderNumber, GROUP_CONCAT(productCode ORDER BY quantityOrdered DESC, productCode SEPARATOR '/') AS p FROM orderdetails WHERE orderNumber BETWEEN 10100 AND 10110 GROUP BY orderNumber ORDER BY orderNumber", true),
+  // CAST and CONVERT.
+  q('cast-decimal-2', 'SELECT productCode, CAST(buyPrice * 1.1 AS DECIMAL(10,2)) AS p FROM products ORDER BY productCode LIMIT 30', true),
+  q('cast-decimal-0', 'SELECT customerNumber, CAST(creditLimit / 7 AS DECIMAL(12,0)) AS c FROM customers ORDER BY customerNumber LIMIT 30', true),
+  q('cast-signed', "SELECT CAST('42' AS SIGNED) AS a, CAST(-7.5 AS SIGNED) AS b, CAST(7.5 AS SIGNED) AS c, CAST(2.4 AS SIGNED INTEGER) AS d", true),
+  q('cast-unsigned', "SELECT CAST('17' AS UNSIGNED) AS a, CAST(3.5 AS UNSIGNED) AS b", true),
+  q('cast-char', 'SELECT orderNumber, CAST(orderNumber AS CHAR) AS s, CONCAT(CAST(quantityOrdered AS CHAR), \'x\') AS q2 FROM orderdetails ORDER BY orderNumber, productCode LIMIT 10', true),
+  q('cast-date', "SELECT CAST('2004-02-29' AS DATE) AS d, CAST(orderDate AS DATE) AS od FROM orders ORDER BY orderNumber LIMIT 5", true),
+  q('convert-decimal', 'SELECT checkNumber, CONVERT(amount, DECIMAL(10,1)) AS a FROM payments ORDER BY customerNumber, checkNumber LIMIT 15', true),
+  q('convert-char', 'SELECT CONVERT(customerNumber, CHAR) AS c FROM customers ORDER BY customerNumber LIMIT 5', true),
+  q('cast-decimal-half', 'SELECT CAST(0.125 AS DECIMAL(5,2)) AS a, CAST(-0.125 AS DECIMAL(5,2)) AS b, CAST(2.5 AS DECIMAL(5,0)) AS c, CAST(-2.5 AS DECIMAL(5,0)) AS d', true),
+  // Decimal arithmetic and rounding, integer division.
+  q('round-halves', 'SELECT ROUND(2.5) AS a, ROUND(-2.5) AS b, ROUND(1.005, 2) AS c, ROUND(0.125, 2) AS d, ROUND(1234.5678, -2) AS e', true),
+  q('round-column', 'SELECT productCode, ROUND(buyPrice, 1) AS r1, ROUND(msrp * 0.85, 2) AS r2 FROM products ORDER BY productCode LIMIT 40', true),
+  q('truncate', 'SELECT TRUNCATE(1.999, 1) AS a, TRUNCATE(-1.999, 1) AS b, TRUNCATE(123.456, -1) AS c', true),
+  q('div-integers', 'SELECT 7 DIV 2 AS a, -7 DIV 2 AS b, quantityOrdered DIV 10 AS tens FROM orderdetails ORDER BY orderNumber, productCode LIMIT 10', true),
+  q('division-fraction', 'SELECT 7 / 2 AS a, 1 / 3 AS b, 10 / 4 AS c', true),
+  q('mod', 'SELECT 7 % 3 AS a, MOD(-7, 3) AS b, MOD(7.5, 2) AS c', true),
+  q('money-sum-avg', 'SELECT SUM(amount) AS s, AVG(amount) AS a, MIN(amount) AS lo, MAX(amount) AS hi FROM payments', true),
+  q('line-totals', 'SELECT orderNumber, SUM(quantityOrdered * priceEach) AS total FROM orderdetails GROUP BY orderNumber ORDER BY total DESC, orderNumber LIMIT 10', true),
+  q('ceiling-floor', 'SELECT CEILING(1.2) AS a, CEIL(-1.2) AS b, FLOOR(-1.2) AS c, FLOOR(buyPrice) AS d FROM products ORDER BY productCode LIMIT 5', true),
+  q('ln-log-exp', 'SELECT LN(10) AS a, LOG(100) AS b, LOG(2, 8) AS c, LOG10(1000) AS d, LOG2(16) AS e, EXP(1) AS f', true),
+  q('sign-abs-pow', 'SELECT SIGN(-3) AS a, SIGN(0) AS b, SIGN(2.5) AS c, ABS(-2.5) AS d, POW(2, 10) AS e, POWER(9, 0.5) AS f, SQRT(2) AS g', true),
+  q('pi-radians', 'SELECT ROUND(PI(), 6) AS a, ROUND(DEGREES(PI()), 6) AS b, ROUND(RADIANS(180), 6) AS c', true),
+  // Aggregates beyond the basic five.
+  q('stddev-variance', 'SELECT STDDEV(amount) AS sd, STD(amount) AS sd2, STDDEV_POP(amount) AS sdp, STDDEV_SAMP(amount) AS sds, VARIANCE(amount) AS v, VAR_POP(amount) AS vp, VAR_SAMP(amount) AS vs FROM payments', true),
+  q('stddev-group', 'SELECT customerNumber, ROUND(STDDEV(amount), 2) AS sd, COUNT(*) AS n FROM payments GROUP BY customerNumber ORDER BY customerNumber', true),
+  q('bit-aggregates', 'SELECT officeCode, BIT_AND(employeeNumber) AS a, BIT_OR(employeeNumber) AS o, BIT_XOR(employeeNumber) AS x FROM employees GROUP BY officeCode ORDER BY officeCode', true),
+  q('count-distinct', 'SELECT COUNT(DISTINCT country) AS countries, COUNT(DISTINCT state) AS states, COUNT(state) AS with_state FROM customers', true),
+  // WITH ROLLUP.
+  q('rollup-one', 'SELECT productLine, COUNT(*) AS n FROM products GROUP BY productLine WITH ROLLUP', false),
+  q('rollup-two', 'SELECT YEAR(orderDate) AS y, status, COUNT(*) AS n FROM orders GROUP BY y, status WITH ROLLUP', false),
+  // String functions.
+  q('lpad-rpad', "SELECT LPAD(officeCode, 4, '0') AS a, RPAD(city, 12, '.') AS b, LPAD('abc', 2, 'x') AS c, RPAD('abc', 5, 'xy') AS d FROM offices ORDER BY officeCode", true),
+  q('replace-reverse', "SELECT REPLACE(phone, ' ', '') AS p, REVERSE(city) AS r FROM offices ORDER BY officeCode", true),
+  q('char-length', 'SELECT customerName, CHAR_LENGTH(customerName) AS c, LENGTH(customerName) AS b FROM customers ORDER BY customerNumber LIMIT 40', true),
+  q('mid-substring', "SELECT MID(productName, 3, 5) AS a, SUBSTRING(productName, 4) AS b, SUBSTRING(productName FROM 2 FOR 3) AS c, SUBSTR(productName, -4) AS d, SUBSTRING(productName, 0) AS e FROM products ORDER BY productCode LIMIT 20", true),
+  q('position-instr-locate', "SELECT productName, POSITION('Ford' IN productName) AS a, INSTR(productName, 'ford') AS b, LOCATE('o', productName, 5) AS c FROM products ORDER BY productCode LIMIT 30", true),
+  q('field-elt', "SELECT status, FIELD(status, 'Shipped', 'Resolved', 'Cancelled') AS f, ELT(2, 'a', 'b', 'c') AS e FROM orders ORDER BY orderNumber LIMIT 20", true),
+  q('upper-lower-trim', "SELECT UPPER(city) AS u, LOWER(country) AS l, TRIM('  x  ') AS t, LTRIM('  y') AS lt, RTRIM('z  ') AS rt, TRIM(BOTH 'x' FROM 'xxaxx') AS tb, TRIM(LEADING '0' FROM '0012') AS tl FROM offices ORDER BY officeCode", true),
+  q('concat-null', "SELECT CONCAT('a', NULL) AS a, CONCAT_WS('-', 'a', NULL, 'b') AS b, CONCAT(firstName, ' ', lastName) AS c FROM employees ORDER BY employeeNumber LIMIT 5", true),
+  q('left-right-repeat-space', "SELECT LEFT(lastName, 3) AS a, RIGHT(lastName, 2) AS b, REPEAT('ab', 3) AS c, CONCAT('[', SPACE(3), ']') AS d FROM employees ORDER BY employeeNumber LIMIT 8", true),
+  q('ascii-ord-hex', "SELECT ASCII('A') AS a, HEX(255) AS b, HEX('ab') AS c, LCASE('ABC') AS d, UCASE('def') AS e", true),
+  q('strcmp-insert', "SELECT STRCMP('a', 'b') AS a, STRCMP('b', 'a') AS b, STRCMP('A', 'a') AS c, INSERT('Quadratic', 3, 4, 'What') AS d", true),
+  q('format-number', 'SELECT FORMAT(1234567.891, 2) AS a, FORMAT(0.5, 0) AS b, FORMAT(creditLimit, 0) AS c FROM customers ORDER BY customerNumber LIMIT 5', true),
+  // Text comparison rules: case, accents, trailing spaces.
+  q('ci-equal', "SELECT customerName FROM customers WHERE country = 'usa' AND city = 'nyc' ORDER BY customerName", true),
+  q('ci-like', "SELECT productName FROM products WHERE productName LIKE '%FORD%' ORDER BY productName", true),
+  q('trailing-space-equal', "SELECT customerNumber, contactFirstName FROM customers WHERE contactFirstName = 'Carine' ORDER BY customerNumber", true),
+  q('trailing-space-literal', "SELECT customerNumber FROM customers WHERE country = 'France   ' ORDER BY customerNumber", true),
+  q('trailing-space-group', 'SELECT contactFirstName, COUNT(*) AS n FROM customers GROUP BY contactFirstName HAVING COUNT(*) > 1', false),
+  q('accent-order', 'SELECT customerName FROM customers ORDER BY customerName, customerNumber', true),
+  q('accent-equal', "SELECT customerNumber FROM customers WHERE customerName = 'Natürlich Autos'", false),
+  q('distinct-case', 'SELECT DISTINCT country FROM customers ORDER BY country', true),
+  q('order-text-ci', 'SELECT lastName FROM employees ORDER BY lastName, employeeNumber', true),
+  q('min-max-text', 'SELECT MIN(customerName) AS lo, MAX(customerName) AS hi, MIN(city) AS c FROM customers', true),
+  // Date functions.
+  q('week-weekday', 'SELECT orderDate, WEEK(orderDate) AS w0, WEEK(orderDate, 1) AS w1, WEEKDAY(orderDate) AS wd, YEARWEEK(orderDate) AS yw, DAYOFYEAR(orderDate) AS doy FROM orders ORDER BY orderNumber LIMIT 40', true),
+  q('str-to-date', "SELECT STR_TO_DATE('31/12/2004', '%d/%m/%Y') AS a, STR_TO_DATE('Jan 5 2003', '%b %e %Y') AS b, STR_TO_DATE('2004-02-30', '%Y-%m-%d') AS c", true),
+  q('extract', 'SELECT orderNumber, EXTRACT(YEAR FROM orderDate) AS y, EXTRACT(MONTH FROM orderDate) AS m, EXTRACT(DAY FROM orderDate) AS d, EXTRACT(QUARTER FROM orderDate) AS q, EXTRACT(YEAR_MONTH FROM orderDate) AS ym FROM orders ORDER BY orderNumber LIMIT 20', true),
+  q('date-fn', "SELECT DATE('2004-05-06 12:34:56') AS a, DATE(orderDate) AS b FROM orders ORDER BY orderNumber LIMIT 5", true),
+  q('makedate-period', 'SELECT MAKEDATE(2004, 60) AS a, MAKEDATE(2003, 365) AS b, PERIOD_DIFF(200402, 200311) AS c, PERIOD_ADD(200312, 3) AS d', true),
+  q('interval-month-end', "SELECT DATE_ADD('2004-01-31', INTERVAL 1 MONTH) AS a, DATE_ADD('2003-01-31', INTERVAL 1 MONTH) AS b, DATE_SUB('2004-03-31', INTERVAL 1 MONTH) AS c, '2004-02-29' + INTERVAL 1 YEAR AS d, DATE_ADD('2004-12-31', INTERVAL 1 DAY) AS e", true),
+  q('interval-arith-columns', 'SELECT orderNumber, orderDate + INTERVAL 30 DAY AS due, DATE_SUB(requiredDate, INTERVAL 2 WEEK) AS early FROM orders ORDER BY orderNumber LIMIT 20', true),
+  q('timestampadd', "SELECT TIMESTAMPADD(MONTH, 1, '2004-01-31') AS a, TIMESTAMPADD(DAY, -1, '2004-03-01') AS b, TIMESTAMPADD(YEAR, 1, '2004-02-29') AS c", true),
+  q('timestampdiff-edges', "SELECT TIMESTAMPDIFF(MONTH, '2004-01-31', '2004-02-29') AS a, TIMESTAMPDIFF(MONTH, '2004-01-31', '2004-03-01') AS b, TIMESTAMPDIFF(YEAR, '2003-02-28', '2004-02-27') AS c, TIMESTAMPDIFF(WEEK, '2004-01-01', '2004-02-01') AS d, TIMESTAMPDIFF(DAY, '2004-03-01', '2004-02-01') AS e, TIMESTAMPDIFF(QUARTER, '2003-01-15', '2004-01-14') AS f", true),
+  q('datediff-edges', "SELECT DATEDIFF('2004-03-01', '2004-02-28') AS a, DATEDIFF('2003-03-01', '2003-02-28') AS b, DATEDIFF(NULL, '2004-01-01') AS c", true),
+  q('dayname-monthname', "SELECT DAYNAME('2004-02-29') AS a, MONTHNAME('2004-02-29') AS b, DAYOFWEEK('2004-02-29') AS c, QUARTER('2004-12-31') AS d", true),
+  q('date-format-codes', "SELECT DATE_FORMAT(orderDate, '%W %M %e %Y') AS a, DATE_FORMAT(orderDate, '%d/%m/%y') AS b, DATE_FORMAT(orderDate, '%j %a %b %c %D') AS c FROM orders ORDER BY orderNumber LIMIT 15", true),
+  q('last-day-leap', "SELECT LAST_DAY('2004-02-10') AS a, LAST_DAY('2003-02-10') AS b, LAST_DAY('2004-12-01') AS c", true),
+  q('shipped-null-dates', 'SELECT orderNumber, DATEDIFF(shippedDate, orderDate) AS d, YEAR(shippedDate) AS y FROM orders WHERE shippedDate IS NULL ORDER BY orderNumber', true),
+  // Operators.
+  q('null-safe-equal', 'SELECT customerNumber, state <=> NULL AS a, state <=> state AS b, NULL <=> NULL AS c FROM customers ORDER BY customerNumber LIMIT 10', true),
+  q('xor', 'SELECT 1 XOR 1 AS a, 1 XOR 0 AS b, NULL XOR 1 AS c, (creditLimit > 50000) XOR (country = \'USA\') AS d FROM customers ORDER BY customerNumber LIMIT 10', true),
+  q('rlike', "SELECT productName FROM products WHERE productName RLIKE '^19[56]' ORDER BY productName", true),
+  q('regexp-not', "SELECT productCode FROM products WHERE productName NOT REGEXP 'ford|chevy' ORDER BY productCode LIMIT 20", true),
+  q('like-escape', "SELECT productCode FROM products WHERE productCode LIKE 'S10!_%' ESCAPE '!' ORDER BY productCode", true),
+  q('like-backslash', "SELECT productCode FROM products WHERE productCode LIKE 'S10\\_%' ORDER BY productCode", true),
+  q('row-values-in', 'SELECT customerNumber, checkNumber FROM payments WHERE (customerNumber, checkNumber) IN (SELECT customerNumber, checkNumber FROM payments WHERE amount > 100000) ORDER BY customerNumber, checkNumber', true),
+  q('between-in', "SELECT orderNumber FROM orders WHERE orderDate BETWEEN '2005-05-01' AND '2005-05-31' AND status IN ('Shipped', 'In Process') ORDER BY orderNumber", true),
+  q('case-when', "SELECT customerNumber, CASE WHEN creditLimit = 0 THEN 'none' WHEN creditLimit < 50000 THEN 'low' ELSE 'high' END AS band FROM customers ORDER BY customerNumber", true),
+  q('if-ifnull-nullif-coalesce', "SELECT customerNumber, IF(state IS NULL, 'n/a', state) AS s, IFNULL(addressLine2, '-') AS a2, NULLIF(country, 'USA') AS c, COALESCE(state, country) AS sc FROM customers ORDER BY customerNumber LIMIT 30", true),
+  q('boolean-arith', "SELECT (creditLimit > 100000) + 0 AS rich, NOT (country = 'USA') AS non_us FROM customers ORDER BY customerNumber LIMIT 10", true),
+  q('greatest-least', "SELECT GREATEST(3, 7, 5) AS a, LEAST('b', 'a', 'c') AS b, GREATEST(buyPrice, msrp / 2) AS c FROM products ORDER BY productCode LIMIT 5", true),
+  // Joins, subqueries, set operations.
+  q('union', "SELECT city FROM offices UNION SELECT city FROM customers WHERE country = 'USA' ORDER BY city", true),
+  q('union-all', "SELECT 'office' AS kind, country FROM offices UNION ALL SELECT 'customer', country FROM customers WHERE customerNumber < 120", false),
+  q('scalar-subquery', 'SELECT customerNumber, (SELECT COUNT(*) FROM orders o WHERE o.customerNumber = c.customerNumber) AS n FROM customers c ORDER BY customerNumber', true),
+  q('in-subquery', "SELECT employeeNumber FROM employees WHERE officeCode IN (SELECT officeCode FROM offices WHERE country = 'USA') ORDER BY employeeNumber", true),
+  q('exists', 'SELECT productLine FROM productlines pl WHERE EXISTS (SELECT 1 FROM products p WHERE p.productLine = pl.productLine AND p.quantityInStock < 100) ORDER BY productLine', true),
+  q('derived-avg', 'SELECT AVG(n) AS avg_lines FROM (SELECT orderNumber, COUNT(*) AS n FROM orderdetails GROUP BY orderNumber) t', true),
+  q('having', 'SELECT customerNumber, COUNT(*) AS n, SUM(amount) AS total FROM payments GROUP BY customerNumber HAVING COUNT(*) >= 4 ORDER BY total DESC, customerNumber', true),
+  q('left-join-null', 'SELECT c.customerNumber, o.orderNumber FROM customers c LEFT JOIN orders o ON o.customerNumber = c.customerNumber WHERE o.orderNumber IS NULL ORDER BY c.customerNumber', true),
+  q('self-join', 'SELECT e.lastName, m.lastName AS manager FROM employees e LEFT JOIN employees m ON m.employeeNumber = e.reportsTo ORDER BY e.employeeNumber', true),
+  q('cte-recursive', 'WITH RECURSIVE chain AS (SELECT employeeNumber, reportsTo, 0 AS depth FROM employees WHERE reportsTo IS NULL UNION ALL SELECT e.employeeNumber, e.reportsTo, c.depth + 1 FROM employees e JOIN chain c ON e.reportsTo = c.employeeNumber) SELECT employeeNumber, depth FROM chain ORDER BY employeeNumber', true),
+  q('limit-offset', 'SELECT productCode FROM products ORDER BY productCode LIMIT 5 OFFSET 10', true),
+  q('limit-comma', 'SELECT productCode FROM products ORDER BY productCode LIMIT 10, 5', true),
+  q('order-by-position', 'SELECT country, COUNT(*) FROM customers GROUP BY country ORDER BY 2 DESC, 1', true),
+  q('group-by-alias', "SELECT YEAR(paymentDate) AS y, ROUND(SUM(amount), 2) AS total FROM payments GROUP BY y ORDER BY y", true),
+  q('date-compare-string', "SELECT COUNT(*) AS n FROM orders WHERE orderDate >= '2004-01-01' AND orderDate < '2005-01-01'", true),
+  q('numeric-string-compare', "SELECT COUNT(*) AS n FROM products WHERE quantityInStock > '5000'", true),
+  q('not-in-null', 'SELECT COUNT(*) AS n FROM employees WHERE employeeNumber NOT IN (SELECT reportsTo FROM employees)', true),
+  q('count-if', "SELECT SUM(IF(status = 'Shipped', 1, 0)) AS shipped, SUM(status <> 'Shipped') AS other FROM orders", true),
+];
