@@ -126,11 +126,11 @@ function wrapFold(ts: Token[], a: number, b: number, folded: Set<string>) {
   return wrapCall(ts, a, b);
 }
 
-function wrapCall(ts: Token[], a: number, b: number) {
+function wrapCall(ts: Token[], a: number, b: number, fn = 'cm_fold') {
   const alias = ts[b - 1].alias;
   ts[b - 1] = { ...ts[b - 1], alias: undefined };
   ts.splice(b, 0, { ...op(')'), alias });
-  ts.splice(a, 0, { ...word('cm_fold'), sp: ts[a].sp }, op('('));
+  ts.splice(a, 0, { ...word(fn), sp: ts[a].sp }, op('('));
   ts[a + 2] = { ...ts[a + 2], sp: false };
   return 3;
 }
@@ -161,6 +161,17 @@ function padSpace(ts: Token[]): string[] {
           i += 3;
           i += wrapFold(ts, i + 1, primaryAfter(ts, i + 1), folded);
         }
+      }
+    } else if (upper(t) === 'LIKE' && ts[i + 1]?.kind === 'string') {
+      // LIKE folds case and accents as the collation does, but keeps trailing spaces.
+      const end = upper(ts[i - 1]) === 'NOT' ? i - 1 : i;
+      const a = primaryBefore(ts, end);
+      if (isColumnRef(ts, a, end)) {
+        const pattern = ts[i + 1];
+        wrapCall(ts, i + 1, i + 2, 'cm_unaccent');
+        // MySQL's LIKE escapes with a backslash unless ESCAPE says otherwise.
+        if (pattern.value!.includes('\\') && upper(ts[i + 5]) !== 'ESCAPE') ts.splice(i + 5, 0, { ...word('ESCAPE'), sp: true }, { ...str('\\'), sp: true });
+        i += wrapCall(ts, a, end, 'cm_unaccent');
       }
     } else if (upper(t) === 'IN' && isOp(ts[i + 1], '(') && ts[i + 2]?.kind === 'string') {
       const end = upper(ts[i - 1]) === 'NOT' ? i - 1 : i;
@@ -221,7 +232,7 @@ function comparedColumns(ts: Token[]): string[] {
     if (!COLUMNS.has(name) || isOp(ts[i + 1], '(') || isOp(ts[i + 1], '.')) return;
     let start = i;
     while (isOp(ts[start - 1], '.')) start -= 2;
-    if (['TRIM', 'RTRIM', 'CM_FOLD'].includes(upper(ts[start - 2])) && isOp(ts[start - 1], '(') && isOp(ts[i + 1], ')')) return;
+    if (['TRIM', 'RTRIM', 'CM_FOLD', 'CM_UNACCENT'].includes(upper(ts[start - 2])) && isOp(ts[start - 1], '(') && isOp(ts[i + 1], ')')) return;
     if (['LIKE', 'REGEXP', 'RLIKE', 'IS'].includes(upper(ts[i + 1])) || (upper(ts[i + 1]) === 'NOT' && ['LIKE', 'REGEXP', 'RLIKE'].includes(upper(ts[i + 2])))) return;
     const inList = list && i >= list[0] && i < list[1];
     if (inList && !everything) {
@@ -306,6 +317,7 @@ function callOf(ts: Token[], ls: number, re: number, fn: string, args: Token[][]
  * date ± INTERVAL n UNIT.
  */
 function operators(ts: Token[]): void {
+  xor(ts);
   for (let i = 0; i < ts.length; i++) {
     const t = ts[i];
     const U = upper(t);
@@ -342,6 +354,39 @@ function operators(ts: Token[]): void {
       callOf(ts, ls, re, U === 'DIV' ? 'cm_div' : 'cm_mod', [ts.slice(ls, i), ts.slice(i + 1, re)]);
       i = ls;
     }
+  }
+}
+
+const XOR_LEFT_STOPS = new Set(['SELECT', 'WHERE', 'ON', 'HAVING', 'WHEN', 'THEN', 'ELSE', 'OR', 'DISTINCT', 'BY', 'ALL', 'AND_THEN']);
+const XOR_RIGHT_STOPS = new Set(['FROM', 'WHERE', 'GROUP', 'ORDER', 'LIMIT', 'HAVING', 'THEN', 'END', 'WHEN', 'ELSE', 'OR', 'XOR', 'AS', 'UNION', 'WINDOW', 'JOIN', 'INNER', 'LEFT', 'RIGHT', 'CROSS', 'ASC', 'DESC']);
+
+/**
+ * a XOR b, as MySQL reads it: below AND and above OR, so each operand runs to the nearest OR,
+ * comma, parenthesis or clause. NULL if either is; otherwise 1 when exactly one is true.
+ */
+function xor(ts: Token[]) {
+  for (let i = 0; i < ts.length; i++) {
+    if (upper(ts[i]) !== 'XOR') continue;
+    let l = i;
+    for (let depth = 0; l > 0; l--) {
+      const p = ts[l - 1];
+      if (isOp(p, ')')) depth++;
+      else if (isOp(p, '(')) {
+        if (depth === 0) break;
+        depth--;
+      } else if (depth === 0 && (isOp(p, ',') || XOR_LEFT_STOPS.has(upper(p)))) break;
+    }
+    let r = i + 1;
+    for (let depth = 0; r < ts.length; r++) {
+      const n = ts[r];
+      if (isOp(n, '(')) depth++;
+      else if (isOp(n, ')')) {
+        if (depth === 0) break;
+        depth--;
+      } else if (depth === 0 && (isOp(n, ',') || XOR_RIGHT_STOPS.has(upper(n)))) break;
+    }
+    callOf(ts, l, r, 'cm_xor', [ts.slice(l, i), ts.slice(i + 1, r)]);
+    i = l;
   }
 }
 
@@ -409,15 +454,62 @@ export function prepare(input: string): PreparedQuery {
   const compared = comparedColumns(ts);
   nameColumns(ts);
   operators(ts);
-  return { sql: emit(ts, 0, ts.length).trim(), tables: [...tables], compared, folded };
+  return { sql: (rollup(ts) ?? emit(ts, 0, ts.length)).trim(), tables: [...tables], compared, folded };
+}
+
+const AGGREGATES = new Set(['COUNT', 'SUM', 'AVG', 'MIN', 'MAX', 'GROUP_CONCAT', 'CM_SUM', 'CM_AVG', ...[...STATS].map((x) => `CM_${x}`), ...STATS]);
+const quoteName = (n: string) => `"${n.replace(/"/g, '""')}"`;
+
+/**
+ * GROUP BY … WITH ROLLUP, as MariaDB answers it: the groups, then for each prefix of the
+ * grouping columns a super-aggregate row with NULL in the columns rolled up, all sorted by the
+ * grouping columns with each super-aggregate after its group. Built as one SELECT per level,
+ * UNION ALL, in an outer query that sorts them so. Every select item must be a grouping
+ * expression or an aggregate (anything else has no one value on a rolled-up row).
+ */
+function rollup(ts: Token[]): string | undefined {
+  const w = topLevel(ts, 0, ts.length, (t, k) => upper(t) === 'WITH' && upper(ts[k + 1]) === 'ROLLUP')[0];
+  if (w === undefined) return undefined;
+  const top = (word: string) => topLevel(ts, 0, ts.length, (t) => upper(t) === word);
+  if (top('UNION').length || top('INTERSECT').length || top('EXCEPT').length) throw new RefusedQuery('WITH ROLLUP in a UNION is not supported here; roll up each SELECT on its own');
+  if (topLevel(ts, w, ts.length, (t) => upper(t) === 'ORDER').length) throw new RefusedQuery('MariaDB refuses ORDER BY with WITH ROLLUP ("Incorrect usage of CUBE/ROLLUP and ORDER BY"): sort in an outer query, SELECT * FROM (… WITH ROLLUP) t ORDER BY …');
+  if (topLevel(ts, w, ts.length, (t) => upper(t) === 'HAVING').length) throw new RefusedQuery('HAVING with WITH ROLLUP is not supported here; filter in an outer query, SELECT * FROM (… WITH ROLLUP) t WHERE …');
+  const list = mainList(ts)!;
+  const groupAt = topLevel(ts, list[1], w, (t, k) => upper(t) === 'GROUP' && upper(ts[k + 1]) === 'BY')[0];
+  if (groupAt === undefined) throw new RefusedQuery('WITH ROLLUP needs a GROUP BY');
+  const text = (a: number, b: number) => ts.slice(a, b).map((t) => t.raw ?? t.text).join(' ').toLowerCase();
+  const groups = args(ts, groupAt + 2, w);
+  const items = args(ts, list[0], list[1]).map(([a, b], position) => {
+    const last = ts[b - 1];
+    const explicit = upper(ts[b - 2]) === 'AS' ? b - 2 : undefined;
+    const label = last.alias ?? unquote(last).replace(/^'|'$/g, '');
+    const exprEnd = explicit ?? (last.alias !== undefined ? b : b - 1);
+    const group = groups.findIndex(([x, y]) => {
+      const g = text(x, y);
+      return g === text(a, exprEnd) || g === label.toLowerCase() || g === String(position + 1);
+    });
+    const aggregate = ts.slice(a, b).some((t, k) => AGGREGATES.has(upper(t)) && isOp(ts[a + k + 1], '('));
+    if (group < 0 && !aggregate) throw new RefusedQuery(`WITH ROLLUP: the column ${label} is neither a GROUP BY expression nor an aggregate, so a rolled-up row has no value for it`);
+    return { a, b, label, group };
+  });
+  const hidden = groups.map((g, j) => (items.some((it) => it.group === j) ? undefined : g));
+  const rest = emit(ts, list[1], groupAt);
+  const levels = [];
+  for (let k = groups.length; k >= 0; k--) {
+    const cols = items.map((it) => (it.group >= k ? `NULL AS ${quoteName(it.label)}` : emit(ts, it.a, it.b).trim()));
+    hidden.forEach((g, j) => g && cols.push(`${j >= k ? 'NULL' : emit(ts, g[0], g[1]).trim()} AS "__g${j}"`));
+    cols.push(`${k} AS "__level"`);
+    levels.push(`SELECT ${cols.join(', ')} ${rest.trim()}${k ? ` GROUP BY ${groups.slice(0, k).map(([x, y]) => emit(ts, x, y).trim()).join(', ')}` : ''}`);
+  }
+  const keyOf = (j: number) => quoteName(items.find((it) => it.group === j)?.label ?? `__g${j}`);
+  const order = groups.map((_, j) => `("__level" <= ${j}), cm_fold(${keyOf(j)})`).join(', ');
+  return `SELECT ${items.map((it) => quoteName(it.label)).join(', ')} FROM (${levels.join(' UNION ALL ')}) ORDER BY ${order}${emit(ts, w + 2, ts.length)}`;
 }
 
 /** What cannot be answered exactly here, refused in one line with what to write instead. */
 function refuse(ts: Token[]) {
   ts.forEach((t, i) => {
     const U = upper(t);
-    if (U === 'XOR') throw new RefusedQuery('XOR is not supported here; write (a AND NOT b) OR (NOT a AND b)');
-    if (U === 'WITH' && upper(ts[i + 1]) === 'ROLLUP') throw new RefusedQuery('GROUP BY … WITH ROLLUP is not supported here; add the totals with UNION ALL of the same SELECT grouped by fewer columns (NULL in their place)');
     if (isOp(ts[i + 1], '(') && VOLATILE.has(U)) throw new RefusedQuery(`${U}() gives another answer at every call, so it is not supported here`);
     if (isOp(ts[i + 1], '(') && STATS.has(U) && upper(ts[closing(ts, i + 1) + 1]) === 'OVER') {
       throw new RefusedQuery(`${U}() as a window function is not supported here; compute it in a subquery grouped by the partition and join that`);

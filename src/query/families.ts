@@ -114,6 +114,10 @@ export function registerFamilies(db: SqlDatabase, h: Helpers) {
   const fn = (name: string, f: (...a: Value[]) => Value) => db.create_function(name, f);
   const dateOut = (d: Date, withTime: boolean) => (withTime ? `${ymd(d)} ${hms(d)}` : ymd(d));
 
+  fn('cm_unaccent', (v: Value) => (v === null ? null : typeof v === 'number' ? v : text(v).normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase()));
+  // SQLite's UPPER and LOWER change ASCII letters only: 'Natürlich' must become 'NATÜRLICH'.
+  for (const name of ['upper', 'ucase']) fn(name, nullIfAny((s) => text(s).toUpperCase()));
+  for (const name of ['lower', 'lcase']) fn(name, nullIfAny((s) => text(s).toLowerCase()));
   fn('cm_fold', (v: Value) => (v === null ? null : typeof v === 'number' ? v : foldText(text(v))));
 
   // ---- numbers
@@ -139,6 +143,7 @@ export function registerFamilies(db: SqlDatabase, h: Helpers) {
   const truncMod = (a: Value, b: Value) => (a === null || b === null || num(b) === 0 ? null : num(a)! % num(b)!);
   fn('mod', truncMod);
   fn('cm_mod', truncMod);
+  fn('cm_xor', (a: Value, b: Value) => (a === null || b === null ? null : (num(a) !== 0) !== (num(b) !== 0) ? 1 : 0));
   fn('cm_div', (a: Value, b: Value) => (a === null || b === null || num(b) === 0 ? null : Math.trunc(num(a)! / num(b)!)));
 
   // ---- CAST / CONVERT targets

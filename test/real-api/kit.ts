@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,7 +69,12 @@ function run(args: string[], deadlineMs = (args.includes('--reset') ? 10 : 3) * 
       const line = read(outFile).trim().split('\n').pop() ?? '';
       const stderr = read(errFile);
       rmSync(dir, { recursive: true, force: true });
-      if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line));
+      if (code === 0 && line.startsWith('{')) {
+        const started = JSON.parse(line) as { url: string; pid: number; log: string };
+        // .ci/run ends exactly what this run started, by process id (CM_KIT_PIDS names its list).
+        if (process.env.CM_KIT_PIDS) appendFileSync(process.env.CM_KIT_PIDS, `${started.pid}\n`);
+        resolve(started);
+      }
       else reject(new Error(`start.sh ${args.join(' ')} failed (${code}): ${stderr.slice(-2000)}`));
     });
   });
