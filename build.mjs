@@ -1,7 +1,7 @@
 // Bundles the CLI and everything it imports into one executable file, so the published
 // package carries no runtime dependencies and `npx classic-models-mcp` starts with no install.
 import { build } from 'esbuild';
-import { appendFileSync, chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,13 +61,13 @@ const lazyBuiltins = {
   },
 };
 
-/** tools/list as the server computes it from the catalog, computed once here instead of at every start. */
-export async function toolListing() {
+/** The default export of a module written in TypeScript against src/, evaluated here at build time. */
+async function evaluate(contents) {
   const dir = mkdtempSync(join(tmpdir(), 'cm-build-'));
   const file = join(dir, 'listing.mjs');
   try {
     await build({
-      stdin: { contents: "import { buildSurface } from './src/server.ts'; export default JSON.stringify(buildSurface({}).listing);", resolveDir: '.', loader: 'ts' },
+      stdin: { contents, resolveDir: '.', loader: 'ts' },
       outfile: file,
       bundle: true,
       platform: 'node',
@@ -79,6 +79,32 @@ export async function toolListing() {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** tools/list as the server computes it from the catalog, computed once here instead of at every start. */
+export const toolListing = () => evaluate("import { buildSurface } from './src/server.ts'; export default JSON.stringify(buildSurface({}).listing);");
+
+/** The icon, drawn once here (src/packaging/icon.ts), as base64 PNG. */
+const icon = () => evaluate("import { iconPng } from './src/packaging/icon.ts'; export default iconPng().toString('base64');");
+
+/**
+ * `node build.mjs --mcpb` (npm run mcpb): the MCP Bundle for Claude Desktop, build/classic-models-mcp-<version>.mcpb:
+ * the derived manifest, this same one-file server and the icon; and build/server.json for the MCP Registry.
+ */
+async function mcpb(iconBase64) {
+  const info = { name: pkg.name, version: pkg.version, description: pkg.description, license: pkg.license, mcpName: pkg.mcpName, author: pkg.author, keywords: pkg.keywords };
+  const { manifest, server } = await evaluate(`import { bundleManifest, registryServer } from './src/packaging/manifest.ts'; const info = ${JSON.stringify(info)}; export default { manifest: bundleManifest(info), server: registryServer(info) };`);
+  const dir = 'build/mcpb';
+  rmSync('build', { recursive: true, force: true });
+  mkdirSync(join(dir, 'server'), { recursive: true });
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  copyFileSync(outfile, join(dir, manifest.server.entry_point));
+  writeFileSync(join(dir, 'icon.png'), Buffer.from(iconBase64, 'base64'));
+  writeFileSync('build/server.json', JSON.stringify(server, null, 2) + '\n');
+  const { packExtension } = await import('@anthropic-ai/mcpb');
+  const output = `build/${pkg.name}-${pkg.version}.mcpb`;
+  if (!(await packExtension({ extensionPath: dir, outputPath: output, silent: true }))) throw new Error('mcpb: packing the bundle failed (see mcpb validate build/mcpb/manifest.json)');
+  console.log(`built ${output} (${(statSync(output).size / 1024).toFixed(1)} KB) and build/server.json`);
 }
 
 /**
@@ -133,8 +159,8 @@ async function chunkTexts(define) {
 }
 
 async function main() {
-  const listing = await toolListing();
-  const define = { __VERSION__: JSON.stringify(pkg.version), __TOOL_LISTING__: JSON.stringify(listing) };
+  const [listing, iconBase64] = await Promise.all([toolListing(), icon()]);
+  const define = { __VERSION__: JSON.stringify(pkg.version), __TOOL_LISTING__: JSON.stringify(listing), __ICON_PNG__: JSON.stringify(iconBase64) };
   const chunks = await chunkTexts(define);
   rmSync('dist', { recursive: true, force: true });
   const result = await build({
@@ -150,6 +176,11 @@ async function main() {
   chmodSync(outfile, 0o755);
   const kb = (statSync(outfile).size / 1024).toFixed(1);
   console.log(`built ${outfile} (${kb} KB)`);
+  if (process.argv.includes('--mcpb')) await mcpb(iconBase64);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // --package-only: the bundle from the dist/ already built (tests use it while others run dist/).
+  if (process.argv.includes('--package-only')) await mcpb(await icon());
+  else await main();
+}

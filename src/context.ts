@@ -30,6 +30,8 @@ export function apiClientFor(config: Config, logger: Logger, extra: Partial<ApiC
     apiKey: config.apiKey,
     timeoutMs: config.timeoutMs,
     sslVerify: config.sslVerify,
+    // In Claude Desktop's extension, settings are the form's fields, named as it shows them.
+    credentialNames: config.settingsForm ? 'the Username and Password settings of the Classic Models extension' : undefined,
     logger,
     ...extra,
   });

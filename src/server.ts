@@ -16,6 +16,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { TableCache } from './api/tables.js';
+import { iconPng } from './packaging/icon.js';
 import { loadQueryWorker } from './lazy.js';
 import { QueryEngine, type QueryOptions } from './query/engine.js';
 import { RESOURCES, type ResourceName } from './catalog/resources.js';
@@ -145,7 +146,7 @@ export interface CallHooks {
  */
 export function createMcpServer(ctx: AppContext, surface: ToolSurface, opts: ServerOptions): Server {
   const server = new Server(
-    { name: 'classic-models-mcp', title: 'Classic Models', version: ctx.version },
+    { name: 'classic-models-mcp', title: 'Classic Models', version: ctx.version, icons: serverIcons() },
     { capabilities: { tools: {}, resources: {}, prompts: {}, completions: {}, logging: {} }, instructions: instructionsFor(surface), jsonSchemaValidator: surface.validator },
   );
   const base = opts.api ?? ctx.api;
@@ -193,6 +194,17 @@ export function createMcpServer(ctx: AppContext, surface: ToolSurface, opts: Ser
     }
   });
   return server;
+}
+
+declare const __ICON_PNG__: string;
+let icons: { src: string; mimeType: string; sizes: string[] }[] | undefined;
+/** The icon clients show for the server (MCP 2025-11-25), the one the MCP Bundle carries; drawn at build time. */
+function serverIcons() {
+  if (!icons) {
+    const png = typeof __ICON_PNG__ === 'string' ? __ICON_PNG__ : iconPng().toString('base64');
+    icons = [{ src: `data:image/png;base64,${png}`, mimeType: 'image/png', sizes: ['512x512'] }];
+  }
+  return icons;
 }
 
 const failure = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });

@@ -27,6 +27,8 @@ export interface ApiClientOptions {
    * carries on with the newest token its person's client presented.
    */
   bearer?: () => string;
+  /** The names a person knows the credentials by, for the hint of a refused login. */
+  credentialNames?: string;
 }
 
 export interface RetryPolicy {
@@ -93,6 +95,7 @@ export class ApiClient implements Api {
       sleep: this.sleep,
       skewMs: o.skewMs,
       maxLoginWaitMs: o.maxLoginWaitMs,
+      credentialNames: o.credentialNames,
       debug: (m) => o.logger.debug(m),
       post: async (path, body) => this.exchange('POST', path, { body, auth: false }),
       event: (e) => this.emit(e),

@@ -35,6 +35,8 @@ export interface SessionDeps {
   maxLoginWaitMs?: number;
   /** After credentials are refused, no login for this long (doubling per refusal, up to the cap). */
   refusedBackoffMs?: { first: number; max: number };
+  /** How the person set the credentials, for the hint of a refused login (variables, or a form's fields). */
+  credentialNames?: string;
   /** Told of what a person watching would want to know: logins, refusals, throttling. */
   event?(e: ApiEvent): void;
 }
@@ -186,7 +188,7 @@ export class TokenSession {
           throw throttled(seconds);
         }
         if (err.status === 400 || err.status === 401 || err.status === 403) {
-          const error = new ApiError(`login as "${this.deps.username}" failed: ${err.message} (check API_USERNAME and API_PASSWORD)`, {
+          const error = new ApiError(`login as "${this.deps.username}" failed: ${err.message} (check ${this.deps.credentialNames ?? 'API_USERNAME and API_PASSWORD'})`, {
             ...err.info,
             kind: 'auth',
           });

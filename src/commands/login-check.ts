@@ -34,7 +34,7 @@ export const loginCheck: CommandDef = {
       return report.ok ? 0 : 1;
     }
     const loaded = loadConfig({ flags });
-    const stopDemo = flags.demo ? await useDemo(loaded) : undefined;
+    const stopDemo = loaded.config.demo ? await useDemo(loaded) : undefined;
     const sseToken = typeof flags.sseToken === 'string' ? flags.sseToken : undefined;
     // Whatever a check prints passes through this: secrets and JWTs never reach the terminal.
     const scrub = createScrubber([...secretsOf(loaded.config), sseToken]);

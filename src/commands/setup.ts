@@ -8,7 +8,7 @@ import { closeContext, createContext, type AppContext } from '../context.js';
  */
 export async function setup(flags: Record<string, unknown>): Promise<AppContext> {
   const loaded = loadConfig({ flags });
-  if (!flags.demo) return createContext(loaded);
+  if (!loaded.config.demo) return createContext(loaded);
   const stop = await useDemo(loaded);
   const ctx = createContext(loaded);
   ctx.onClose.push(stop);

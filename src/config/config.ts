@@ -46,14 +46,35 @@ export interface Config {
   publicUrl: string | undefined;
   /** Client ID Metadata Documents on private, loopback or link-local addresses (tests, intranets). */
   oauthAllowPrivateClientUrls: boolean;
+  /** Serve the built-in replica of the API instead of a real one (--demo). */
+  demo: boolean;
+  /** Started by Claude Desktop's extension: messages name settings as its form shows them. */
+  settingsForm: boolean;
 }
 
 export type Key = keyof Config;
 
+/**
+ * How a setting appears in Claude Desktop's extension form (the MCP Bundle's user_config): its
+ * key there, the label and sentence a person reads, its type, and its default. Every optional
+ * field has a default: Claude Desktop passes one left empty as the literal `${user_config.x}`.
+ */
+export interface FormField {
+  key: string;
+  title: string;
+  description: string;
+  type: 'string' | 'boolean' | 'number';
+  required?: boolean;
+  sensitive?: boolean;
+  default: string | boolean | number;
+}
+
 /** A setting in one place: its variables, its flag, its default, how to read it. */
-interface Setting<K extends Key> {
+export interface Setting<K extends Key> {
   key: K;
   env: string[];
+  /** In the extension's form, or why not (the manifest and its test derive from this). */
+  form: FormField | { omit: string };
   /** A variable naming a file that holds the value (Docker and Kubernetes secrets). */
   fileEnv?: string;
   flag?: string;
@@ -167,42 +188,60 @@ const keys = (raw: string, name: string): string[] => {
 };
 
 const SETTINGS: { [K in Key]: Setting<K> } = {
-  apiUrl: { key: 'apiUrl', env: ['CLASSIC_MODELS_API_URL'], flag: 'apiUrl', default: 'http://localhost:8000', parse: url },
-  username: { key: 'username', env: ['API_USERNAME'], flag: 'username', default: 'demo', parse: text },
-  password: { key: 'password', env: ['API_PASSWORD'], fileEnv: 'API_PASSWORD_FILE', secret: true, default: 'demo123', parse: text },
-  apiKey: { key: 'apiKey', env: ['API_KEY'], fileEnv: 'API_KEY_FILE', secret: true, default: undefined, parse: text },
-  bearerTokens: { key: 'bearerTokens', env: ['SSE_BEARER_TOKEN', 'HTTP_BEARER_TOKEN'], fileEnv: 'SSE_BEARER_TOKEN_FILE', secret: true, default: ['demo-token'], parse: tokens },
-  ssePort: { key: 'ssePort', env: ['SSE_PORT', 'HTTP_PORT'], flag: 'port', default: 3000, parse: int(0, 65535) },
-  sseHost: { key: 'sseHost', env: ['SSE_HOST'], flag: 'host', default: '127.0.0.1', parse: text },
-  transport: { key: 'transport', env: ['TRANSPORT'], default: 'stdio', parse: oneOf(['stdio', 'sse'] as const) },
-  timeoutMs: { key: 'timeoutMs', env: ['API_TIMEOUT_MS'], flag: 'timeoutMs', default: 30000, parse: int(1, 3_600_000) },
-  sslVerify: { key: 'sslVerify', env: ['SSL_VERIFY'], flag: 'sslVerify', default: true, parse: bool },
-  logLevel: { key: 'logLevel', env: ['LOG_LEVEL'], flag: 'logLevel', default: 'info', parse: oneOf(['error', 'warn', 'info', 'debug'] as const) },
-  readOnly: { key: 'readOnly', env: ['READ_ONLY'], flag: 'readOnly', default: false, parse: bool },
-  toolsets: { key: 'toolsets', env: ['TOOLSETS'], flag: 'toolsets', default: undefined, parse: list },
-  maxResultBytes: { key: 'maxResultBytes', env: ['MAX_RESULT_BYTES'], flag: 'maxResultBytes', default: 80_000, parse: int(1_000, 10_000_000) },
-  maxSessions: { key: 'maxSessions', env: ['MAX_SESSIONS'], flag: 'maxSessions', default: 100, parse: int(1, 100_000) },
-  sessionIdleTimeoutMs: { key: 'sessionIdleTimeoutMs', env: ['SESSION_IDLE_TIMEOUT'], flag: 'sessionIdleTimeout', default: 30 * 60_000, parse: duration },
-  allowedHosts: { key: 'allowedHosts', env: ['ALLOWED_HOSTS'], flag: 'allowedHosts', default: [], parse: names },
-  allowedOrigins: { key: 'allowedOrigins', env: ['ALLOWED_ORIGINS'], flag: 'allowedOrigins', default: [], parse: origins },
-  stateless: { key: 'stateless', env: ['STATELESS'], flag: 'stateless', default: false, parse: bool },
-  usersFile: { key: 'usersFile', env: ['USERS_FILE'], flag: 'users', default: undefined, parse: text },
-  rateLimit: { key: 'rateLimit', env: ['RATE_LIMIT'], flag: 'rateLimit', default: 300, parse: int(0, 1_000_000) },
-  auditLog: { key: 'auditLog', env: ['AUDIT_LOG'], flag: 'auditLog', default: undefined, parse: text },
-  auditArgs: { key: 'auditArgs', env: ['AUDIT_ARGS'], flag: 'auditArgs', default: false, parse: bool },
-  queryTimeoutMs: { key: 'queryTimeoutMs', env: ['QUERY_TIMEOUT_MS'], flag: 'queryTimeoutMs', default: 5_000, parse: int(100, 600_000) },
-  queryCacheSeconds: { key: 'queryCacheSeconds', env: ['QUERY_CACHE_SECONDS'], flag: 'queryCacheSeconds', default: 30, parse: int(0, 86_400) },
-  queryMemoryMb: { key: 'queryMemoryMb', env: ['QUERY_MEMORY_MB'], flag: 'queryMemoryMb', default: 256, parse: int(32, 4_096) },
-  oauth: { key: 'oauth', env: ['OAUTH'], flag: 'oauth', default: false, parse: bool },
-  oauthSecrets: { key: 'oauthSecrets', env: ['OAUTH_SECRET'], fileEnv: 'OAUTH_SECRET_FILE', secret: true, default: undefined, parse: keys },
-  publicUrl: { key: 'publicUrl', env: ['PUBLIC_URL'], flag: 'publicUrl', default: undefined, parse: url },
-  oauthAllowPrivateClientUrls: { key: 'oauthAllowPrivateClientUrls', env: ['OAUTH_ALLOW_PRIVATE_CLIENT_URLS'], flag: 'oauthAllowPrivateClientUrls', default: false, parse: bool },
+  apiUrl: { key: 'apiUrl', env: ['CLASSIC_MODELS_API_URL'], form: { key: 'api_url', title: 'Classic Models API URL', description: 'Where the Classic Models API is, e.g. https://classicmodels.example.com (the /classic-models/api/ prefix is added).', type: 'string', required: true, default: 'http://localhost:8000' }, flag: 'apiUrl', default: 'http://localhost:8000', parse: url },
+  username: { key: 'username', env: ['API_USERNAME'], form: { key: 'username', title: 'Username', description: 'Your Classic Models API username.', type: 'string', default: '' }, flag: 'username', default: 'demo', parse: text },
+  password: { key: 'password', env: ['API_PASSWORD'], form: { key: 'password', title: 'Password', description: 'The password of that user (the Claude Desktop extension keeps it in the system keychain).', type: 'string', sensitive: true, default: '' }, fileEnv: 'API_PASSWORD_FILE', secret: true, default: 'demo123', parse: text },
+  apiKey: { key: 'apiKey', env: ['API_KEY'], form: { key: 'api_key', title: 'API key', description: 'Optional: an X-API-Key of the API, used instead of the username and password.', type: 'string', sensitive: true, default: '' }, fileEnv: 'API_KEY_FILE', secret: true, default: undefined, parse: text },
+  bearerTokens: { key: 'bearerTokens', env: ['SSE_BEARER_TOKEN', 'HTTP_BEARER_TOKEN'], form: { omit: 'serve-sse only: the extension runs serve-stdio' }, fileEnv: 'SSE_BEARER_TOKEN_FILE', secret: true, default: ['demo-token'], parse: tokens },
+  ssePort: { key: 'ssePort', env: ['SSE_PORT', 'HTTP_PORT'], form: { omit: 'serve-sse only' }, flag: 'port', default: 3000, parse: int(0, 65535) },
+  sseHost: { key: 'sseHost', env: ['SSE_HOST'], form: { omit: 'serve-sse only' }, flag: 'host', default: '127.0.0.1', parse: text },
+  transport: { key: 'transport', env: ['TRANSPORT'], form: { omit: 'the extension always runs serve-stdio' }, default: 'stdio', parse: oneOf(['stdio', 'sse'] as const) },
+  timeoutMs: { key: 'timeoutMs', env: ['API_TIMEOUT_MS'], form: { omit: 'advanced: the default suits a desktop' }, flag: 'timeoutMs', default: 30000, parse: int(1, 3_600_000) },
+  sslVerify: { key: 'sslVerify', env: ['SSL_VERIFY'], form: { omit: 'advanced: a self-signed API is set up in the hand-written config' }, flag: 'sslVerify', default: true, parse: bool },
+  logLevel: { key: 'logLevel', env: ['LOG_LEVEL'], form: { omit: 'Claude Desktop keeps the server log at the default level' }, flag: 'logLevel', default: 'info', parse: oneOf(['error', 'warn', 'info', 'debug'] as const) },
+  readOnly: { key: 'readOnly', env: ['READ_ONLY'], form: { key: 'read_only', title: 'Read-only', description: 'Offer only the tools that read: nothing can be created, changed or deleted.', type: 'boolean', default: false }, flag: 'readOnly', default: false, parse: bool },
+  toolsets: { key: 'toolsets', env: ['TOOLSETS'], form: { key: 'toolsets', title: 'Toolsets', description: 'Optional: the resources whose tools to offer, comma-separated, e.g. products,customers,query. Empty for all.', type: 'string', default: '' }, flag: 'toolsets', default: undefined, parse: list },
+  maxResultBytes: { key: 'maxResultBytes', env: ['MAX_RESULT_BYTES'], form: { omit: 'advanced: the default fits the context of a model' }, flag: 'maxResultBytes', default: 80_000, parse: int(1_000, 10_000_000) },
+  maxSessions: { key: 'maxSessions', env: ['MAX_SESSIONS'], form: { omit: 'serve-sse only' }, flag: 'maxSessions', default: 100, parse: int(1, 100_000) },
+  sessionIdleTimeoutMs: { key: 'sessionIdleTimeoutMs', env: ['SESSION_IDLE_TIMEOUT'], form: { omit: 'serve-sse only' }, flag: 'sessionIdleTimeout', default: 30 * 60_000, parse: duration },
+  allowedHosts: { key: 'allowedHosts', env: ['ALLOWED_HOSTS'], form: { omit: 'serve-sse only' }, flag: 'allowedHosts', default: [], parse: names },
+  allowedOrigins: { key: 'allowedOrigins', env: ['ALLOWED_ORIGINS'], form: { omit: 'serve-sse only' }, flag: 'allowedOrigins', default: [], parse: origins },
+  stateless: { key: 'stateless', env: ['STATELESS'], form: { omit: 'serve-sse only' }, flag: 'stateless', default: false, parse: bool },
+  usersFile: { key: 'usersFile', env: ['USERS_FILE'], form: { omit: 'serve-sse only' }, flag: 'users', default: undefined, parse: text },
+  rateLimit: { key: 'rateLimit', env: ['RATE_LIMIT'], form: { omit: 'serve-sse only' }, flag: 'rateLimit', default: 300, parse: int(0, 1_000_000) },
+  auditLog: { key: 'auditLog', env: ['AUDIT_LOG'], form: { omit: 'serve-sse only' }, flag: 'auditLog', default: undefined, parse: text },
+  auditArgs: { key: 'auditArgs', env: ['AUDIT_ARGS'], form: { omit: 'serve-sse only' }, flag: 'auditArgs', default: false, parse: bool },
+  queryTimeoutMs: { key: 'queryTimeoutMs', env: ['QUERY_TIMEOUT_MS'], form: { omit: 'advanced: the default suits a desktop' }, flag: 'queryTimeoutMs', default: 5_000, parse: int(100, 600_000) },
+  queryCacheSeconds: { key: 'queryCacheSeconds', env: ['QUERY_CACHE_SECONDS'], form: { omit: 'advanced: the default suits a desktop' }, flag: 'queryCacheSeconds', default: 30, parse: int(0, 86_400) },
+  queryMemoryMb: { key: 'queryMemoryMb', env: ['QUERY_MEMORY_MB'], form: { omit: 'advanced: the default suits a desktop' }, flag: 'queryMemoryMb', default: 256, parse: int(32, 4_096) },
+  oauth: { key: 'oauth', env: ['OAUTH'], form: { omit: 'serve-sse only' }, flag: 'oauth', default: false, parse: bool },
+  oauthSecrets: { key: 'oauthSecrets', env: ['OAUTH_SECRET'], form: { omit: 'serve-sse only' }, fileEnv: 'OAUTH_SECRET_FILE', secret: true, default: undefined, parse: keys },
+  publicUrl: { key: 'publicUrl', env: ['PUBLIC_URL'], form: { omit: 'serve-sse only' }, flag: 'publicUrl', default: undefined, parse: url },
+  demo: {
+    key: 'demo',
+    env: ['CLASSIC_MODELS_DEMO'],
+    form: { key: 'demo', title: 'Demo mode, no backend', description: 'Use the built-in replica of the API with its sample data instead of a real one (changes are lost when Claude Desktop restarts); the API settings are then not used.', type: 'boolean', default: false },
+    flag: 'demo',
+    default: false,
+    parse: bool,
+  },
+  settingsForm: { key: 'settingsForm', env: ['CLASSIC_MODELS_SETTINGS_FORM'], form: { omit: 'set by the extension itself, so that messages name its form fields' }, default: false, parse: bool },
+  oauthAllowPrivateClientUrls: { key: 'oauthAllowPrivateClientUrls', env: ['OAUTH_ALLOW_PRIVATE_CLIENT_URLS'], form: { omit: 'serve-sse only' }, flag: 'oauthAllowPrivateClientUrls', default: false, parse: bool },
 };
+
+/** Every setting, for what derives from the table (the extension manifest, server.json, the README check). */
+export const SETTINGS_TABLE = Object.values(SETTINGS) as Setting<Key>[];
 
 export const SECRET_KEYS: Key[] = (Object.values(SETTINGS) as Setting<Key>[]).filter((s) => s.secret).map((s) => s.key);
 
 /** Commander's camelCase option name → the "--kebab-case" spelling a user typed. */
 const flagName = (flag: string) => '--' + flag.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+
+/**
+ * Whether a variable holds a value. Empty or blank is unset, and so is `${user_config.x}`:
+ * Claude Desktop passes an extension setting left empty as that literal text.
+ */
+const given = (v: string | undefined): v is string => v !== undefined && v.trim() !== '' && !/^\$\{user_config\.[^}]*\}$/.test(v.trim());
 
 export interface LoadOptions {
   /** Parsed command-line options (commander's camelCase names); undefined means "not given". */
@@ -231,7 +270,7 @@ export function loadConfig(opts: LoadOptions = {}): Loaded {
   const config = {} as Record<Key, unknown>;
   const sources = {} as Loaded['sources'];
   const files: Loaded['files'] = {};
-  const lookup = (n: string) => (env[n] !== undefined && env[n] !== '' ? env[n] : dotenv[n] !== undefined && dotenv[n] !== '' ? dotenv[n] : undefined);
+  const lookup = (n: string) => (given(env[n]) ? env[n] : given(dotenv[n]) ? dotenv[n] : undefined);
 
   for (const s of Object.values(SETTINGS) as Setting<Key>[]) {
     const fileVar = s.fileEnv;
@@ -250,8 +289,8 @@ export function loadConfig(opts: LoadOptions = {}): Loaded {
       sources[s.key] = { source: 'flag', name: flagName(s.flag!) };
       continue;
     }
-    const fromEnv = s.env.find((n) => env[n] !== undefined && env[n] !== '');
-    const fromDotenv = fromEnv ? undefined : s.env.find((n) => dotenv[n] !== undefined && dotenv[n] !== '');
+    const fromEnv = s.env.find((n) => given(env[n]));
+    const fromDotenv = fromEnv ? undefined : s.env.find((n) => given(dotenv[n]));
     if (fromEnv) {
       config[s.key] = s.parse(env[fromEnv]!, fromEnv);
       sources[s.key] = { source: 'env', name: fromEnv };

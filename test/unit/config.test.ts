@@ -13,6 +13,15 @@ const withDotenv = (text: string) => {
 };
 
 describe('configuration', () => {
+  it("takes an empty variable, a blank one and Claude Desktop's ${user_config.x} placeholder as unset", () => {
+    const { config, sources } = loadConfig({ env: { API_KEY: '', API_USERNAME: '${user_config.username}', TOOLSETS: '   ', CLASSIC_MODELS_DEMO: 'true' }, cwd: emptyDir() });
+    expect(config.apiKey).toBeUndefined();
+    expect(config.username).toBe('demo');
+    expect(sources.username.source).toBe('default');
+    expect(config.toolsets).toBeUndefined();
+    expect(config.demo).toBe(true);
+  });
+
   it('has the documented defaults', () => {
     const { config, sources } = loadConfig({ env: {}, cwd: emptyDir() });
     expect(config).toEqual({
@@ -46,6 +55,8 @@ describe('configuration', () => {
       oauthSecrets: undefined,
       publicUrl: undefined,
       oauthAllowPrivateClientUrls: false,
+      demo: false,
+      settingsForm: false,
     });
     expect(sources.apiUrl.source).toBe('default');
   });
