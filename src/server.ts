@@ -17,6 +17,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { TableCache } from './api/tables.js';
 import { iconPng } from './packaging/icon.js';
+import { RESULT_VIEW_MIME, RESULT_VIEW_URI, resultViewHtml, UI_EXTENSION } from './views/result-view.js';
 import { loadQueryWorker } from './lazy.js';
 import { QueryEngine, type QueryOptions } from './query/engine.js';
 import { RESOURCES, type ResourceName } from './catalog/resources.js';
@@ -150,7 +151,8 @@ export function createMcpServer(ctx: AppContext, surface: ToolSurface, opts: Ser
     { capabilities: { tools: {}, resources: {}, prompts: {}, completions: {}, logging: {} }, instructions: instructionsFor(surface), jsonSchemaValidator: surface.validator },
   );
   const base = opts.api ?? ctx.api;
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: surface.listing }));
+  // Hosts that render MCP Apps see which tools have a view; everyone else sees the same tools as ever.
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: rendersViews(server) ? viewListing(surface) : surface.listing }));
   registerContext(server, ctx, surface, base, opts.maxResultBytes);
   const stopNotices = forwardApiEvents(server, base, ctx.logger);
   server.onclose = stopNotices;
@@ -196,6 +198,25 @@ export function createMcpServer(ctx: AppContext, surface: ToolSurface, opts: Ser
   return server;
 }
 
+/** Whether the client renders MCP Apps views (it says so in initialize, SEP-1865). */
+function rendersViews(server: Server): boolean {
+  const ui = (server.getClientCapabilities()?.extensions as Record<string, { mimeTypes?: string[] }> | undefined)?.[UI_EXTENSION];
+  return Boolean(ui && (!ui.mimeTypes || ui.mimeTypes.includes(RESULT_VIEW_MIME)));
+}
+
+const VIEW_RESOURCE = { uri: RESULT_VIEW_URI, name: 'result-view', title: 'Result view', description: 'A table and chart of a query or list result, for hosts that render MCP Apps.', mimeType: RESULT_VIEW_MIME };
+const viewListings = new WeakMap<ToolSurface, Tool[]>();
+
+/** tools/list for a host that renders views: the SQL tool and the list tools name the result view. */
+function viewListing(surface: ToolSurface): Tool[] {
+  let listing = viewListings.get(surface);
+  if (!listing) {
+    listing = surface.listing.map((t) => (t.name === QUERY_TOOL || surface.byName.get(t.name)?.kind === 'list' ? { ...t, _meta: { ...t._meta, ui: { resourceUri: RESULT_VIEW_URI } } } : t));
+    viewListings.set(surface, listing);
+  }
+  return listing;
+}
+
 declare const __ICON_PNG__: string;
 let icons: { src: string; mimeType: string; sizes: string[] }[] | undefined;
 /** The icon clients show for the server (MCP 2025-11-25), the one the MCP Bundle carries; drawn at build time. */
@@ -222,9 +243,16 @@ function registerContext(server: Server, ctx: AppContext, surface: ToolSurface, 
       throw new McpError(ErrorCode.InternalError, formatToolError(err, what, ctx.logger));
     });
   const prompts = promptsFor(surface.names);
-  server.setRequestHandler(ListResourcesRequestSchema, (req, extra) => guarded('resources/list', () => listResources(cx(extra.signal), req.params?.cursor)));
+  server.setRequestHandler(ListResourcesRequestSchema, (req, extra) =>
+    guarded('resources/list', async () => {
+      const page = await listResources(cx(extra.signal), req.params?.cursor);
+      return rendersViews(server) && !req.params?.cursor ? { ...page, resources: [VIEW_RESOURCE, ...page.resources] } : page;
+    }),
+  );
   server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: resourceTemplates(surface.names) }));
-  server.setRequestHandler(ReadResourceRequestSchema, (req, extra) => guarded('resources/read', () => readResource(cx(extra.signal), req.params.uri)));
+  server.setRequestHandler(ReadResourceRequestSchema, (req, extra) =>
+    guarded('resources/read', async () => (req.params.uri === RESULT_VIEW_URI ? { contents: [{ uri: RESULT_VIEW_URI, mimeType: RESULT_VIEW_MIME, text: resultViewHtml() }] } : readResource(cx(extra.signal), req.params.uri))),
+  );
   server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: prompts.map(describePrompt) }));
   server.setRequestHandler(GetPromptRequestSchema, (req, extra) =>
     guarded('prompts/get', async () => {
