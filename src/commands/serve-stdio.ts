@@ -8,6 +8,10 @@ export const serveStdio: CommandDef = {
   options: [...API_OPTIONS, DEMO_OPTION, ...TOOL_OPTIONS],
   help: 'Logs in lazily on the first tool call. stdout carries only MCP messages; logs go to stderr.\nWith --demo the sample data lives in memory and is lost at exit.',
   async run(flags) {
+    // Started by hand in a terminal, it would wait in silence for a client that never comes.
+    if (process.stdin.isTTY) {
+      process.stderr.write('classic-models-mcp: this is an MCP server for a client to start (Claude Desktop, Claude Code, Cursor…), and it waits for one on stdin. Try --help, login-check to test your settings, or --demo to run on the built-in sample data.\n');
+    }
     return withContext(flags, async (ctx) => {
       await serve(ctx);
       return 0;

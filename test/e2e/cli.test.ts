@@ -55,3 +55,15 @@ describe('the npm package', () => {
     expect(pkg.bin).toEqual({ 'classic-models-mcp': 'dist/classic-models-mcp.js' });
   });
 });
+
+describe('serve-stdio started by hand in a terminal', () => {
+  it('says in one line on stderr what it is and what to try, instead of waiting in silence', async () => {
+    const { spawnSync } = await import('node:child_process');
+    // script(1) gives the server a terminal for stdin, as a person's shell would.
+    const r = spawnSync('script', ['-qec', `${process.execPath} ${BUNDLE} serve-stdio --demo`, '/dev/null'], { encoding: 'utf8', timeout: 4_000, env: { PATH: process.env.PATH ?? '' } });
+    expect(r.stdout).toContain('this is an MCP server for a client to start');
+    expect(r.stdout).toMatch(/--help, login-check .* or --demo/);
+    const piped = runCli(['serve-stdio', '--demo'], { input: '' });
+    expect(piped.stderr).not.toContain('this is an MCP server for a client to start');
+  });
+});
