@@ -15,14 +15,17 @@ import { VIEW_HOST as HOST } from '../helpers/view-host.js';
  * The result view (MCP Apps) as a host shows it: the host reads ui://classic-models/result from
  * the bundle through the SDK client, puts it in a sandboxed iframe (allow-scripts only), answers
  * ui/initialize with its context, and sends the tool input and the result of a real call. The
- * checks are what a person sees, in Debian's Chromium. Real API when the kit is there (CI).
+ * checks are what a person sees, in Debian's Chromium: on the replica, and on the real API
+ * too when the kit is there (CI).
  */
 if (!HAVE_CHROMIUM && process.env.CI) throw new Error('Chromium (/usr/bin/chromium) is missing: .ci/run installs it');
 
 const UI = { 'io.modelcontextprotocol/ui': { mimeTypes: ['text/html;profile=mcp-app'] } };
 
 
-describe.skipIf(!HAVE_CHROMIUM)('the result view in a host (MCP Apps)', () => {
+const BACKENDS = KIT_PRESENT ? (['replica', 'real API'] as const) : (['replica'] as const);
+
+describe.skipIf(!HAVE_CHROMIUM).each(BACKENDS)('the result view in a host (MCP Apps), on the %s', (backend) => {
   let browser: Browser;
   let client: Client;
   let html: string;
@@ -30,7 +33,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the result view in a host (MCP Apps)', () => {
 
   beforeAll(async () => {
     let env: Record<string, string>;
-    if (KIT_PRESENT) {
+    if (backend === 'real API') {
       const api = await startRealApi({ readRate: '1000000/min' });
       stops.push(() => api.stop());
       env = envFor(api);
@@ -68,7 +71,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the result view in a host (MCP Apps)', () => {
   }
 
   const done = async (s: { page: Page; problems: string[]; requests: string[] }, shot: string) => {
-    await s.page.screenshot({ path: join(ARTIFACTS, `view-${shot}.png`) });
+    await s.page.screenshot({ path: join(ARTIFACTS, `view-${shot}${backend === 'replica' ? '' : '-real-api'}.png`) });
     expect(s.problems).toEqual([]);
     // Nothing but the host page itself: the view fetches no script, font, image or data.
     expect(s.requests.filter((u) => /^https?:/.test(u))).toEqual([]);
