@@ -7,14 +7,15 @@ import { SQL_COLUMNS } from '../catalog/sql-columns.js';
  * - refuses anything but one SELECT (or WITH … SELECT): "read-only: one SELECT";
  * - finds the tables it names, so only those are fetched from the API;
  * - translates what the two dialects read differently, so the answer is MySQL's: `/` yields a
- *   fraction, DIV and % on decimals, backslash escapes, INTERVAL arithmetic, GROUP_CONCAT's
+ *   fraction, DIV and % on decimals, XOR, backslash escapes, INTERVAL arithmetic, GROUP_CONCAT's
  *   DISTINCT, ORDER BY and SEPARATOR, CAST and CONVERT targets, TIMESTAMPDIFF/EXTRACT units,
- *   POSITION, SUBSTRING … FROM … FOR, TRIM modes, exact SUM and AVG, `<=>`, RLIKE, text
- *   literals compared as MySQL's default collation does (case and trailing spaces aside), and
- *   result columns named as MySQL names them;
+ *   POSITION, SUBSTRING … FROM … FOR, TRIM modes, exact SUM and AVG, `<=>`, RLIKE, GROUP BY …
+ *   WITH ROLLUP, text compared with literals, sorted and partitioned as MySQL's collation does
+ *   (case, accents and trailing spaces aside), and result columns named as MySQL names them;
  * - refuses, in one line naming the construct and what to write instead, what it cannot answer
- *   exactly (XOR, WITH ROLLUP, statistical aggregates as window functions, functions whose
- *   answer changes at every call).
+ *   exactly (statistical aggregates as window functions, functions whose answer changes at every
+ *   call, DIV right after *), and tells the engine which columns a query groups or deduplicates,
+ *   so that it refuses those whose data MySQL's collation would merge (see QueryEngine).
  * A hand-written tokenizer rather than a parser: node-sql-parser's MySQL build is 276 KB
  * minified, nearly the whole growth the bundle may take, and its AST would still need a printer
  * for SQLite; these rewrites touch only the tokens of the constructs that differ.
