@@ -41,12 +41,24 @@ export class TokenEndpoint {
     return oauthError(res, 400, form.grant_type ? 'unsupported_grant_type' : 'invalid_request', form.grant_type ? `grant_type ${form.grant_type.slice(0, 40)} is not offered; use authorization_code or refresh_token` : 'grant_type is missing');
   }
 
+  /**
+   * The grant sealed in a code or refresh token, if it is one this server issued, unexpired, to
+   * this client; otherwise the OAuth error is answered and undefined returned. One place, so no
+   * grant is ever used without the check that binds it to its client.
+   */
+  private grantOf<T extends { c: string }>(res: http.ServerResponse, kind: 'code' | 'refresh', token: string | undefined, client: OAuthClient, expired: string): T | undefined {
+    const field = kind === 'code' ? 'code' : 'refresh_token';
+    const noun = kind === 'code' ? 'the code' : 'the refresh token';
+    if (!token) return void oauthError(res, 400, 'invalid_request', `${field} is missing`);
+    const opened = this.o.sealer.open<T>(kind, token, this.o.now());
+    if ('error' in opened) return void oauthError(res, 400, 'invalid_grant', opened.error === 'expired' ? expired : `${noun} is not valid`);
+    if (opened.value.c !== client.ref) return void oauthError(res, 400, 'invalid_grant', `${noun} was issued to another client`);
+    return opened.value;
+  }
+
   private async redeem(req: http.IncomingMessage, res: http.ServerResponse, form: Record<string, string>, client: OAuthClient) {
-    if (!form.code) return oauthError(res, 400, 'invalid_request', 'code is missing');
-    const opened = this.o.sealer.open<CodeGrant>('code', form.code, this.o.now());
-    if ('error' in opened) return oauthError(res, 400, 'invalid_grant', opened.error === 'expired' ? 'the code has expired (codes last 60 s)' : 'the code is not valid');
-    const code = opened.value;
-    if (code.c !== client.ref) return oauthError(res, 400, 'invalid_grant', 'the code was issued to another client');
+    const code = this.grantOf<CodeGrant>(res, 'code', form.code, client, 'the code has expired (codes last 60 s)');
+    if (!code) return;
     if ((code.re || form.redirect_uri !== undefined) && form.redirect_uri !== code.r) return oauthError(res, 400, 'invalid_grant', 'redirect_uri differs from the one the code was issued for');
     if (!form.code_verifier) return oauthError(res, 400, 'invalid_request', 'code_verifier is missing (PKCE)');
     if (!VERIFIER.test(form.code_verifier) || s256(form.code_verifier) !== code.pk) return oauthError(res, 400, 'invalid_grant', 'the code_verifier does not match the code_challenge');
@@ -58,11 +70,8 @@ export class TokenEndpoint {
   }
 
   private async refresh(req: http.IncomingMessage, res: http.ServerResponse, form: Record<string, string>, client: OAuthClient) {
-    if (!form.refresh_token) return oauthError(res, 400, 'invalid_request', 'refresh_token is missing');
-    const opened = this.o.sealer.open<RefreshGrant>('refresh', form.refresh_token, this.o.now());
-    if ('error' in opened) return oauthError(res, 400, 'invalid_grant', opened.error === 'expired' ? 'the refresh token has expired; sign in again' : 'the refresh token is not valid');
-    const grant = opened.value;
-    if (grant.c !== client.ref) return oauthError(res, 400, 'invalid_grant', 'the refresh token was issued to another client');
+    const grant = this.grantOf<RefreshGrant>(res, 'refresh', form.refresh_token, client, 'the refresh token has expired; sign in again');
+    if (!grant) return;
     let scope = grant.sc;
     if (form.scope !== undefined) {
       const asked = form.scope.split(' ').filter(Boolean);

@@ -19,6 +19,8 @@ interface Helpers {
   DAYS: string[];
   MONTHS: string[];
   addInterval(v: Value, interval: Value, sign: 1 | -1): Value;
+  /** Registers a function of one date (functions.ts's, so there is one rule for NULL and non-dates). */
+  onDate(name: string, f: (d: Date) => Value): unknown;
 }
 
 /**
@@ -110,9 +112,15 @@ export const foldText = (s: string) =>
     .toLowerCase();
 
 export function registerFamilies(db: SqlDatabase, h: Helpers) {
-  const { date, text, num, ymd, hms, nullIfAny, variadic } = h;
+  const { date, text, num, ymd, hms, nullIfAny, variadic, onDate } = h;
   const fn = (name: string, f: (...a: Value[]) => Value) => db.create_function(name, f);
   const dateOut = (d: Date, withTime: boolean) => (withTime ? `${ymd(d)} ${hms(d)}` : ymd(d));
+  /** A date and a whole-number mode (WEEK, YEARWEEK): NULL when either is missing or no date. */
+  const onDateAndMode = (name: string, f: (d: Date, mode: number) => Value) =>
+    fn(name, (v: Value, m: Value) => {
+      const d = date(v);
+      return d && m !== null ? f(d, Math.trunc(num(m)!)) : null;
+    });
 
   fn('cm_unaccent', (v: Value) => (v === null ? null : typeof v === 'number' ? v : text(v).normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase()));
   // SQLite's UPPER and LOWER change ASCII letters only: 'Natürlich' must become 'NATÜRLICH'.
@@ -160,14 +168,8 @@ export function registerFamilies(db: SqlDatabase, h: Helpers) {
   });
   fn('cm_char', (v: Value) => (v === null ? null : text(v)));
   fn('cm_char', (v: Value, n: Value) => (v === null ? null : text(v).slice(0, Number(n))));
-  fn('cm_date', (v: Value) => {
-    const d = date(v);
-    return d ? ymd(d) : null;
-  });
-  fn('cm_datetime', (v: Value) => {
-    const d = date(v);
-    return d ? dateOut(d, true) : null;
-  });
+  onDate('cm_date', (d) => ymd(d));
+  onDate('cm_datetime', (d) => dateOut(d, true));
   fn('cm_double', (v: Value) => (v === null ? null : num(v)));
 
   // ---- text
@@ -266,46 +268,19 @@ export function registerFamilies(db: SqlDatabase, h: Helpers) {
     return x && y && u !== null ? unitDiff(text(u).toUpperCase(), x, y) : null;
   });
   fn('timestampadd', (u: Value, n: Value, v: Value) => (u === null || n === null ? null : h.addInterval(v, `${Math.trunc(num(n)!)} ${text(u).toUpperCase()}`, 1)));
-  fn('last_day', (v: Value) => {
-    const d = date(v);
-    return d ? ymd(new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), h.daysIn(d.getUTCFullYear(), d.getUTCMonth())))) : null;
-  });
-  fn('dayofyear', (v: Value) => {
-    const d = date(v);
-    return d ? Math.round((Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000) + 1 : null;
-  });
-  fn('weekday', (v: Value) => {
-    const d = date(v);
-    return d ? (d.getUTCDay() + 6) % 7 : null;
-  });
-  fn('week', (v: Value) => {
-    const d = date(v);
-    return d ? week(d, 0) : null;
-  });
-  fn('week', (v: Value, m: Value) => {
-    const d = date(v);
-    return d && m !== null ? week(d, Math.trunc(num(m)!)) : null;
-  });
-  fn('weekofyear', (v: Value) => {
-    const d = date(v);
-    return d ? week(d, 3) : null;
-  });
+  onDate('last_day', (d) => ymd(new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), h.daysIn(d.getUTCFullYear(), d.getUTCMonth())))));
+  onDate('dayofyear', (d) => Math.round((Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000) + 1);
+  onDate('weekday', (d) => (d.getUTCDay() + 6) % 7);
+  onDate('week', (d) => week(d, 0));
+  onDateAndMode('week', week);
+  onDate('weekofyear', (d) => week(d, 3));
   const yearweek = (d: Date, mode: number) => {
     const r = calcWeek(d, weekMode(mode) | 2);
     return r.year * 100 + r.week;
   };
-  fn('yearweek', (v: Value) => {
-    const d = date(v);
-    return d ? yearweek(d, 0) : null;
-  });
-  fn('yearweek', (v: Value, m: Value) => {
-    const d = date(v);
-    return d && m !== null ? yearweek(d, Math.trunc(num(m)!)) : null;
-  });
-  fn('date', (v: Value) => {
-    const d = date(v);
-    return d ? ymd(d) : null;
-  });
+  onDate('yearweek', (d) => yearweek(d, 0));
+  onDateAndMode('yearweek', yearweek);
+  onDate('date', (d) => ymd(d));
   fn('makedate', nullIfAny((y, n) => {
     const day = Math.trunc(num(n)!);
     if (day <= 0) return null;

@@ -161,6 +161,7 @@ function exactAggregates(db: SqlDatabase) {
 }
 
 export function registerMysqlFunctions(db: SqlDatabase, now: () => Date = () => new Date()) {
+  /** A function of one date: NULL for NULL or for text that is no date, as MySQL answers. */
   const part = (name: string, f: (d: Date) => Value) => db.create_function(name, (v: Value) => {
     const d = date(v);
     return d ? f(d) : null;
@@ -205,7 +206,7 @@ export function registerMysqlFunctions(db: SqlDatabase, now: () => Date = () => 
   db.create_function('format', nullIfAny((x, d) => num(x)!.toLocaleString('en-US', { minimumFractionDigits: num(d)!, maximumFractionDigits: num(d)! })));
   db.create_function('regexp', (pattern: Value, s: Value) => (pattern === null || s === null ? null : new RegExp(text(pattern), 'i').test(text(s)) ? 1 : 0));
   exactAggregates(db);
-  registerFamilies(db, { date, text, num, ymd, hms, nullIfAny, variadic, daysIn, DAYS, MONTHS, addInterval });
+  registerFamilies(db, { date, text, num, ymd, hms, nullIfAny, variadic, daysIn, DAYS, MONTHS, addInterval, onDate: part });
 }
 
 function compare(a: Value, b: Value): number {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReplica } from '../../src/demo/server.js';
-import { call } from '../helpers/mcp.js';
+import { call, keepCalling } from '../helpers/mcp.js';
 import { NGINX, startCluster } from '../helpers/nginx.js';
 import { connectWithOAuth, TestOAuthProvider } from '../helpers/oauth-client.js';
 import { mcpPost, REDIRECT, signedIn, tokenRequest } from '../helpers/oauth.js';
@@ -56,25 +56,12 @@ describe.skipIf(!NGINX)('OAuth behind nginx: two instances, no shared store', ()
   it("the SDK's OAuth client signs in and calls through nginx while both instances restart in turn: no failed call", { timeout: 120_000 }, async () => {
     const provider = new TestOAuthProvider(person);
     const client = await connectWithOAuth(cluster.url, 'mcp', provider);
-    const failures: string[] = [];
-    let calls = 0;
     let running = true;
-    const load = (async () => {
-      while (running) {
-        try {
-          const r = await call(client, calls % 2 ? 'classic_models_whoami' : 'classic_models_get_office', calls % 2 ? {} : { officecode: '1' });
-          if (r.isError) failures.push(r.text);
-        } catch (err) {
-          failures.push(`transport: ${(err as Error).message}`);
-        }
-        calls++;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
+    const load = keepCalling(client, { going: () => running, pick: (i) => (i % 2 ? ['classic_models_whoami', {}] : ['classic_models_get_office', { officecode: '1' }]), pauseMs: 20 });
     await new Promise((r) => setTimeout(r, 1_000));
     const exits = await cluster.rollingRestart();
     running = false;
-    await load;
+    const { calls, failures } = await load;
     await client.close();
     expect(exits).toEqual([0, 0]);
     expect(failures).toEqual([]);

@@ -2,7 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReplica, type Replica } from '../../src/demo/server.js';
-import { call } from '../helpers/mcp.js';
+import { keepCalling, together } from '../helpers/mcp.js';
 import { NGINX, startCluster } from '../helpers/nginx.js';
 import { KIT_PRESENT, startRealApi, type RealApi } from '../real-api/kit.js';
 
@@ -46,30 +46,16 @@ describe.skipIf(!NGINX)('behind nginx: stateless instances and a rolling restart
         return c;
       }),
     );
-    const failures: string[] = [];
-    let calls = 0;
     const until = Date.now() + SECONDS * 1000;
     const tools: [string, Record<string, unknown>][] = [
       ['classic_models_get_customer', { customernumber: 103 }],
       ['classic_models_get_office', { officecode: '1' }],
       ['classic_models_list_productlines', { fields: ['productline'] }],
     ];
-    const load = Promise.all(
-      clients.map(async (c, n) => {
-        for (let i = n; Date.now() < until; i++) {
-          try {
-            const r = await call(c, ...tools[i % tools.length]);
-            if (r.isError) failures.push(r.text);
-          } catch (err) {
-            failures.push(`transport: ${(err as Error).message}`);
-          }
-          calls++;
-        }
-      }),
-    );
+    const load = Promise.all(clients.map((c, n) => keepCalling(c, { going: () => Date.now() < until, pick: (i) => tools[i % tools.length], from: n })));
     await new Promise((r) => setTimeout(r, 4_000));
     const exits = await cluster.rollingRestart();
-    await load;
+    const { calls, failures } = together(await load);
     await Promise.all(clients.map((c) => c.close()));
     expect(exits).toEqual([0, 0]);
     expect({ failed: failures.length, first: failures.slice(0, 3).map((f) => f.replace(/\s+/g, " ").slice(0, 300)) }).toEqual({ failed: 0, first: [] });

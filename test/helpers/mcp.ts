@@ -88,3 +88,30 @@ export async function replicaOverStdio(): Promise<{ replica: Replica; mcp: Conne
     },
   };
 }
+
+/**
+ * A client calling tools one after another while `going()` holds: call i is `pick(i)`, counted
+ * from `from` (so concurrent callers spread over the tools), with `pauseMs` between calls. A
+ * thrown call counts as failed (its transport broke), like an isError answer.
+ */
+export async function keepCalling(
+  client: Client,
+  o: { going: () => boolean; pick: (i: number) => [string, Record<string, unknown>]; pauseMs?: number; from?: number },
+): Promise<{ calls: number; failures: string[] }> {
+  const failures: string[] = [];
+  let calls = 0;
+  for (let i = o.from ?? 0; o.going(); i++) {
+    try {
+      const r = await call(client, ...o.pick(i));
+      if (r.isError) failures.push(r.text);
+    } catch (err) {
+      failures.push(`transport: ${(err as Error).message}`);
+    }
+    calls++;
+    if (o.pauseMs) await new Promise((r) => setTimeout(r, o.pauseMs));
+  }
+  return { calls, failures };
+}
+
+/** Several callers' counts as one. */
+export const together = (runs: { calls: number; failures: string[] }[]) => ({ calls: runs.reduce((n, r) => n + r.calls, 0), failures: runs.flatMap((r) => r.failures) });

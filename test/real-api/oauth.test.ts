@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { call, startHttpServer, type HttpServerProcess } from '../helpers/mcp.js';
+import { call, keepCalling, startHttpServer, type HttpServerProcess } from '../helpers/mcp.js';
 import { connectWithOAuth, TestOAuthProvider } from '../helpers/oauth-client.js';
 import { authorizeUrl, getPage, hiddenRequest, mcpPost, pkce, postSignIn, REDIRECT, registered, revokeRequest, signedIn, signIn, tokenRequest } from '../helpers/oauth.js';
 import { KIT_PRESENT, signUp, startRealApi, type RealApi } from './kit.js';
@@ -10,7 +10,6 @@ import { KIT_PRESENT, signUp, startRealApi, type RealApi } from './kit.js';
  * Each person is a user of their own (auth/signup/), so their tokens and throttles are theirs.
  */
 const SECRET = 'real-api-oauth-secret-0123456789abcdefghij';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!KIT_PRESENT)('real API: OAuth sign-in', () => {
   const apis: RealApi[] = [];
@@ -99,15 +98,8 @@ describe.skipIf(!KIT_PRESENT)('real API: OAuth sign-in', () => {
     const provider = new TestOAuthProvider(erin);
     const client = await connectWithOAuth(base, 'mcp', provider);
     expect(provider.saved!.expires_in).toBeLessThanOrEqual(10);
-    const failures: string[] = [];
-    let calls = 0;
     const until = Date.now() + 25_000;
-    while (Date.now() < until) {
-      const r = await call(client, 'classic_models_get_order', { ordernumber: 10100 + (calls % 20) });
-      calls++;
-      if (r.isError) failures.push(r.text);
-      await sleep(100);
-    }
+    const { calls, failures } = await keepCalling(client, { going: () => Date.now() < until, pick: (i) => ['classic_models_get_order', { ordernumber: 10100 + (i % 20) }], pauseMs: 100 });
     await client.close();
     expect(failures).toEqual([]);
     expect(calls).toBeGreaterThan(100);

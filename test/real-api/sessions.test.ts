@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, connectStdio } from '../helpers/mcp.js';
+import { call, connectStdio, keepCalling, together } from '../helpers/mcp.js';
 import { API_KEY, blacklistRefreshTokens, envFor, KIT_PRESENT, signUp, startRealApi, type RealApi } from './kit.js';
 
 /**
@@ -24,24 +24,14 @@ describe.skipIf(!KIT_PRESENT)('real API: sessions', () => {
     const api = await start({ accessLifetime: 10, readRate: '1000000/min' });
     const s = await connectStdio(['serve-stdio'], envFor(api));
     const until = Date.now() + 30_000;
-    const failures: string[] = [];
-    let calls = 0;
     const tools: [string, Record<string, unknown>][] = [
       ['classic_models_get_customer', { customernumber: 103 }],
       ['classic_models_list_offices', { fields: ['officecode'] }],
       ['classic_models_get_payment', { customernumber: 103, checknumber: 'HQ336336' }],
       ['classic_models_get_order', { ordernumber: 10100 }],
     ];
-    await Promise.all(
-      Array.from({ length: 20 }, async (_, caller) => {
-        for (let i = caller; Date.now() < until; i++) {
-          const [tool, args] = tools[i % tools.length];
-          const r = await call(s.client, tool, args);
-          calls++;
-          if (r.isError) failures.push(r.text);
-          await sleep(20);
-        }
-      }),
+    const { calls, failures } = together(
+      await Promise.all(Array.from({ length: 20 }, (_, caller) => keepCalling(s.client, { going: () => Date.now() < until, pick: (i) => tools[i % tools.length], pauseMs: 20, from: caller }))),
     );
     await s.close();
     expect(failures).toEqual([]);
