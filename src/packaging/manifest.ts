@@ -67,11 +67,13 @@ export function bundleManifest(pkg: PackageInfo) {
  * and the same settings as environment variables.
  */
 export function registryServer(pkg: PackageInfo) {
+  // The registry refuses a longer description; cutting it would publish half a sentence.
+  if (pkg.description.length > 100) throw new Error(`package.json description is ${pkg.description.length} characters; the MCP Registry takes at most 100`);
   return {
     $schema: 'https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json',
     name: pkg.mcpName,
     title: 'Classic Models',
-    description: pkg.description.slice(0, 100),
+    description: pkg.description,
     version: pkg.version,
     packages: [
       {
